@@ -1,0 +1,52 @@
+# The two commands of the README, and the steps they are made of.
+# `make run`: the demo site on http://127.0.0.1:8000 (SQLite, emails on the console).
+# `make test`: lint, Django checks, migrations check and the whole test suite
+#              (on PostgreSQL when DATABASE_URL points to it, on SQLite otherwise).
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEV := DEBUG=true
+TEST := DJANGO_SETTINGS_MODULE=tests.settings
+
+.PHONY: run test install install-dev migrate demo serve lint messages
+
+run: install migrate demo serve
+
+test: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(TEST) $(BIN)/python manage.py check --fail-level WARNING
+	$(TEST) $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/pytest
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt locale/it/LC_MESSAGES/django.po | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(DEV) $(BIN)/python manage.py compile_translations
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+migrate: install
+	$(DEV) $(BIN)/python manage.py migrate --noinput
+
+demo: install
+	$(DEV) $(BIN)/python manage.py load_demo
+
+serve: install
+	$(DEV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# Re-extract the strings to translate (needs GNU gettext: apt-get install gettext),
+# then compile them. Translate the new entries in locale/it/LC_MESSAGES/django.po.
+messages: install
+	$(DEV) $(BIN)/python manage.py makemessages --locale it
+	$(DEV) $(BIN)/python manage.py compile_translations

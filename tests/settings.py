@@ -1,0 +1,26 @@
+"""Settings for the test suite: the real settings, with test-only values where none is given.
+
+DATABASE_URL is honoured, so `make test` runs on PostgreSQL when it points there.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-used-anywhere-else")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECURE_COOKIES", "false")
+
+from website.settings import *  # noqa: E402, F403
+from website.settings import STORAGES, VAR_DIR  # noqa: E402
+
+# Tests assert on the English source strings; the Italian catalogue has tests of its own.
+LANGUAGE_CODE = "en"
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = VAR_DIR / "test-media"
+# No collectstatic in tests: serve static names as they are.
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
