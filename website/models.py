@@ -205,9 +205,7 @@ class ShowPage(BasePage):
         help_text=_("Last day of the run. Leave empty for a single date."),
     )
     body = StreamField(BodyBlock(), blank=True, verbose_name=_("body"))
-    credits = StreamField(
-        [("credit", CreditBlock())], blank=True, verbose_name=_("credits")
-    )
+    credits = StreamField([("credit", CreditBlock())], blank=True, verbose_name=_("credits"))
     duration_minutes = models.PositiveSmallIntegerField(
         _("duration in minutes"), null=True, blank=True
     )
@@ -277,9 +275,7 @@ class ShowPage(BasePage):
     def clean(self):
         super().clean()
         if self.closing_date and self.opening_date and self.closing_date < self.opening_date:
-            raise ValidationError(
-                {"closing_date": _("The run cannot close before it opens.")}
-            )
+            raise ValidationError({"closing_date": _("The run cannot close before it opens.")})
 
     def get_fallback_description(self):
         return self.summary
@@ -318,9 +314,7 @@ class CompanySettings(BaseGenericSetting):
     select_related = ["privacy_notice_page"]
 
     panels = [
-        MultiFieldPanel(
-            [FieldPanel("company_name"), FieldPanel("tagline")], heading=_("Company")
-        ),
+        MultiFieldPanel([FieldPanel("company_name"), FieldPanel("tagline")], heading=_("Company")),
         MultiFieldPanel(
             [FieldPanel("address"), FieldPanel("email"), FieldPanel("phone")],
             heading=_("Contact details"),

@@ -123,7 +123,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {
         # Writers take the database lock when their transaction begins, so two bookings never
-        # both read "seats available" before either writes (SQLite's answer to SELECT ... FOR UPDATE).
+        # both read "seats available" before either writes (SQLite's SELECT ... FOR UPDATE).
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
@@ -140,7 +140,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 EMAIL_CONFIG = env.email_url(
     "EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25"
 )
-# django-environ's documented way to spread EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, ... into settings.
+# django-environ's documented way to set EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, ... at once.
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="AzioneLab <biglietteria@example.org>")
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)

@@ -27,20 +27,41 @@ ADMIN_PASSWORD = "azionelab-demo"
 
 # (title, description used as alt text, palette of background top, bottom and light colours)
 IMAGES = {
-    "hero": ("Demo: stage in blue light", "An empty stage lit by blue and amber spotlights",
-             ((24, 18, 48), (8, 6, 14), (255, 196, 110))),
-    "tempest": ("Demo: La tempesta", "A storm of blue light over a bare stage with a lone figure",
-                ((18, 44, 82), (6, 10, 24), (150, 210, 255))),
-    "cherry": ("Demo: Il giardino dei ciliegi", "Pink light falling like petals on a set of chairs",
-               ((92, 30, 60), (20, 8, 16), (255, 180, 205))),
-    "voices": ("Demo: Voci dal fondo", "Three performers in a single warm spotlight",
-               ((70, 36, 10), (14, 8, 4), (255, 210, 140))),
-    "maids": ("Demo: Le serve", "Two figures in red light in front of a tall mirror",
-              ((96, 8, 20), (16, 4, 6), (255, 120, 120))),
-    "godot": ("Demo: Aspettando Godot", "A bare tree under a pale moon on an empty road",
-              ((40, 44, 40), (10, 12, 10), (230, 230, 200))),
-    "company": ("Demo: the company in rehearsal", "The company in a circle during a rehearsal",
-                ((52, 22, 58), (12, 6, 14), (255, 205, 160))),
+    "hero": (
+        "Demo: stage in blue light",
+        "An empty stage lit by blue and amber spotlights",
+        ((24, 18, 48), (8, 6, 14), (255, 196, 110)),
+    ),
+    "tempest": (
+        "Demo: La tempesta",
+        "A storm of blue light over a bare stage with a lone figure",
+        ((18, 44, 82), (6, 10, 24), (150, 210, 255)),
+    ),
+    "cherry": (
+        "Demo: Il giardino dei ciliegi",
+        "Pink light falling like petals on a set of chairs",
+        ((92, 30, 60), (20, 8, 16), (255, 180, 205)),
+    ),
+    "voices": (
+        "Demo: Voci dal fondo",
+        "Three performers in a single warm spotlight",
+        ((70, 36, 10), (14, 8, 4), (255, 210, 140)),
+    ),
+    "maids": (
+        "Demo: Le serve",
+        "Two figures in red light in front of a tall mirror",
+        ((96, 8, 20), (16, 4, 6), (255, 120, 120)),
+    ),
+    "godot": (
+        "Demo: Aspettando Godot",
+        "A bare tree under a pale moon on an empty road",
+        ((40, 44, 40), (10, 12, 10), (230, 230, 200)),
+    ),
+    "company": (
+        "Demo: the company in rehearsal",
+        "The company in a circle during a rehearsal",
+        ((52, 22, 58), (12, 6, 14), (255, 205, 160)),
+    ),
 }
 
 
@@ -75,10 +96,12 @@ class Command(BaseCommand):
             self.home_page(home, about_page=about[0])
             self.company_settings(privacy)
             self.admin_user()
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo content ready: {len(shows)} shows, {len(about)} about pages, "
-            f"{len(self.images)} images."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo content ready: {len(shows)} shows, {len(about)} about pages, "
+                f"{len(self.images)} images."
+            )
+        )
         self.stdout.write(
             f"Log in to the admin at {settings.WAGTAILADMIN_BASE_URL}/admin/ "
             f"as “{ADMIN_USERNAME}” with the password “{ADMIN_PASSWORD}”."
@@ -136,25 +159,36 @@ class Command(BaseCommand):
                 "laboratori aperti a tutti, in una piccola sala dove ogni posto è in prima fila."
             ),
             featured_heading="Prossimamente in scena",
-            body=json.dumps([
-                {"type": "heading", "value": {"text": "Un teatro vicino", "level": "h2"}},
-                {"type": "paragraph", "value": rich(
-                    "Dal 2009 AzioneLab porta in scena testi classici e contemporanei con "
-                    "attori professionisti e giovani diplomati. Ogni stagione apriamo le prove "
-                    "al pubblico e accompagniamo gli spettacoli con incontri e laboratori."
-                )},
-                {"type": "quote", "value": {
-                    "text": "Uno dei gruppi più vivi della scena indipendente.",
-                    "source": "Rassegna stampa, 2025",
-                }},
-                {"type": "call_to_action", "value": {
-                    "heading": "Scopri la compagnia",
-                    "text": "Chi siamo, come lavoriamo e con chi.",
-                    "button_label": "Chi siamo",
-                    "page": about_page.pk,
-                    "url": "",
-                }},
-            ]),
+            body=json.dumps(
+                [
+                    {"type": "heading", "value": {"text": "Un teatro vicino", "level": "h2"}},
+                    {
+                        "type": "paragraph",
+                        "value": rich(
+                            "Dal 2009 AzioneLab porta in scena testi classici e contemporanei con "
+                            "attori professionisti e giovani diplomati. Ogni stagione apriamo le prove "
+                            "al pubblico e accompagniamo gli spettacoli con incontri e laboratori."
+                        ),
+                    },
+                    {
+                        "type": "quote",
+                        "value": {
+                            "text": "Uno dei gruppi più vivi della scena indipendente.",
+                            "source": "Rassegna stampa, 2025",
+                        },
+                    },
+                    {
+                        "type": "call_to_action",
+                        "value": {
+                            "heading": "Scopri la compagnia",
+                            "text": "Chi siamo, come lavoriamo e con chi.",
+                            "button_label": "Chi siamo",
+                            "page": about_page.pk,
+                            "url": "",
+                        },
+                    },
+                ]
+            ),
         )
 
     def show_pages(self, home):
@@ -169,65 +203,133 @@ class Command(BaseCommand):
         )
         day = self.today
         shows = [
-            ("voci-dal-fondo", "voices", "Voci dal fondo", "Tre monologhi dalla periferia",
-             day - timedelta(days=2), day + timedelta(days=5), 75, False),
-            ("la-tempesta", "tempest", "La tempesta", "da William Shakespeare",
-             day + timedelta(days=12), day + timedelta(days=20), 110, True),
-            ("il-giardino-dei-ciliegi", "cherry", "Il giardino dei ciliegi", "di Anton Čechov",
-             day + timedelta(days=40), day + timedelta(days=47), 125, True),
-            ("le-serve", "maids", "Le serve", "di Jean Genet",
-             day - timedelta(days=120), day - timedelta(days=112), 90, False),
-            ("aspettando-godot", "godot", "Aspettando Godot", "di Samuel Beckett",
-             day - timedelta(days=300), day - timedelta(days=292), 100, True),
+            (
+                "voci-dal-fondo",
+                "voices",
+                "Voci dal fondo",
+                "Tre monologhi dalla periferia",
+                day - timedelta(days=2),
+                day + timedelta(days=5),
+                75,
+                False,
+            ),
+            (
+                "la-tempesta",
+                "tempest",
+                "La tempesta",
+                "da William Shakespeare",
+                day + timedelta(days=12),
+                day + timedelta(days=20),
+                110,
+                True,
+            ),
+            (
+                "il-giardino-dei-ciliegi",
+                "cherry",
+                "Il giardino dei ciliegi",
+                "di Anton Čechov",
+                day + timedelta(days=40),
+                day + timedelta(days=47),
+                125,
+                True,
+            ),
+            (
+                "le-serve",
+                "maids",
+                "Le serve",
+                "di Jean Genet",
+                day - timedelta(days=120),
+                day - timedelta(days=112),
+                90,
+                False,
+            ),
+            (
+                "aspettando-godot",
+                "godot",
+                "Aspettando Godot",
+                "di Samuel Beckett",
+                day - timedelta(days=300),
+                day - timedelta(days=292),
+                100,
+                True,
+            ),
         ]
         pages = []
         for slug, image, title, subtitle, opening, closing, minutes, interval in shows:
-            pages.append(self.child(
-                index,
-                ShowPage,
-                slug,
-                title=title,
-                subtitle=subtitle,
-                hero_image=self.images[image],
-                summary=(
-                    f"{title}, {subtitle}: una messa in scena essenziale e intensa, "
-                    "con la compagnia al completo e musica dal vivo."
-                ),
-                opening_date=opening,
-                closing_date=closing,
-                duration_minutes=minutes,
-                has_interval=interval,
-                age_guidance="Dai 14 anni",
-                language="In italiano",
-                price_note="Intero 15 €, ridotto 10 € (under 26 e over 65)",
-                accessibility_notes=rich(
-                    "Sala al piano terra, accessibile in sedia a rotelle. "
-                    "Posti riservati in prima fila: segnalalo al momento della prenotazione."
-                ),
-                body=json.dumps([
-                    {"type": "paragraph", "value": rich(
-                        f"Con <i>{title}</i> AzioneLab torna a interrogare il presente "
-                        "attraverso un testo che parla di desiderio, perdita e riscatto.",
-                        "Una scena spoglia, pochi oggetti, la luce come unica scenografia: "
-                        "lo spettacolo si affida interamente agli attori e alla parola.",
-                    )},
-                    {"type": "image", "value": {
-                        "image": {"image": self.images[image].pk, "decorative": False,
-                                  "alt_text": self.images[image].description},
-                        "caption": "Una scena dalle prove", "credit": "Foto di scena",
-                    }},
-                    {"type": "quote", "value": {
-                        "text": "Uno spettacolo che resta addosso.", "source": "Il pubblico",
-                    }},
-                ]),
-                credits=json.dumps([
-                    {"type": "credit", "value": {"role": "Regia", "names": "Giulia Ferri"}},
-                    {"type": "credit", "value": {
-                        "role": "Con", "names": "Marco Bellini, Sara Conti, Luca De Santis"}},
-                    {"type": "credit", "value": {"role": "Luci", "names": "Paolo Rinaldi"}},
-                    {"type": "credit", "value": {"role": "Musiche", "names": "Elena Moretti"}},
-                ]),
-            ))
+            pages.append(
+                self.child(
+                    index,
+                    ShowPage,
+                    slug,
+                    title=title,
+                    subtitle=subtitle,
+                    hero_image=self.images[image],
+                    summary=(
+                        f"{title}, {subtitle}: una messa in scena essenziale e intensa, "
+                        "con la compagnia al completo e musica dal vivo."
+                    ),
+                    opening_date=opening,
+                    closing_date=closing,
+                    duration_minutes=minutes,
+                    has_interval=interval,
+                    age_guidance="Dai 14 anni",
+                    language="In italiano",
+                    price_note="Intero 15 €, ridotto 10 € (under 26 e over 65)",
+                    accessibility_notes=rich(
+                        "Sala al piano terra, accessibile in sedia a rotelle. "
+                        "Posti riservati in prima fila: segnalalo al momento della prenotazione."
+                    ),
+                    body=json.dumps(
+                        [
+                            {
+                                "type": "paragraph",
+                                "value": rich(
+                                    f"Con <i>{title}</i> AzioneLab torna a interrogare il presente "
+                                    "attraverso un testo che parla di desiderio, perdita e riscatto.",
+                                    "Una scena spoglia, pochi oggetti, la luce come unica scenografia: "
+                                    "lo spettacolo si affida interamente agli attori e alla parola.",
+                                ),
+                            },
+                            {
+                                "type": "image",
+                                "value": {
+                                    "image": {
+                                        "image": self.images[image].pk,
+                                        "decorative": False,
+                                        "alt_text": self.images[image].description,
+                                    },
+                                    "caption": "Una scena dalle prove",
+                                    "credit": "Foto di scena",
+                                },
+                            },
+                            {
+                                "type": "quote",
+                                "value": {
+                                    "text": "Uno spettacolo che resta addosso.",
+                                    "source": "Il pubblico",
+                                },
+                            },
+                        ]
+                    ),
+                    credits=json.dumps(
+                        [
+                            {"type": "credit", "value": {"role": "Regia", "names": "Giulia Ferri"}},
+                            {
+                                "type": "credit",
+                                "value": {
+                                    "role": "Con",
+                                    "names": "Marco Bellini, Sara Conti, Luca De Santis",
+                                },
+                            },
+                            {"type": "credit", "value": {"role": "Luci", "names": "Paolo Rinaldi"}},
+                            {
+                                "type": "credit",
+                                "value": {"role": "Musiche", "names": "Elena Moretti"},
+                            },
+                        ]
+                    ),
+                )
+            )
         return pages
 
     def about_pages(self, home):
@@ -239,18 +341,26 @@ class Command(BaseCommand):
             show_in_menus=True,
             intro="Una compagnia indipendente che crede nel teatro come luogo d'incontro.",
             hero_image=self.images["company"],
-            body=json.dumps([
-                {"type": "paragraph", "value": rich(
-                    "AzioneLab nasce nel 2009 da un gruppo di attori usciti dalla stessa scuola. "
-                    "Da allora abbiamo prodotto più di trenta spettacoli e portato il teatro "
-                    "nelle scuole, nelle biblioteche e nei cortili del quartiere."
-                )},
-                {"type": "heading", "value": {"text": "Come lavoriamo", "level": "h2"}},
-                {"type": "paragraph", "value": rich(
-                    "Ogni produzione nasce da un laboratorio aperto: le prove sono un cantiere "
-                    "a cui il pubblico è invitato a partecipare."
-                )},
-            ]),
+            body=json.dumps(
+                [
+                    {
+                        "type": "paragraph",
+                        "value": rich(
+                            "AzioneLab nasce nel 2009 da un gruppo di attori usciti dalla stessa scuola. "
+                            "Da allora abbiamo prodotto più di trenta spettacoli e portato il teatro "
+                            "nelle scuole, nelle biblioteche e nei cortili del quartiere."
+                        ),
+                    },
+                    {"type": "heading", "value": {"text": "Come lavoriamo", "level": "h2"}},
+                    {
+                        "type": "paragraph",
+                        "value": rich(
+                            "Ogni produzione nasce da un laboratorio aperto: le prove sono un cantiere "
+                            "a cui il pubblico è invitato a partecipare."
+                        ),
+                    },
+                ]
+            ),
         )
         people = self.child(
             about,
@@ -258,18 +368,41 @@ class Command(BaseCommand):
             "persone",
             title="Le persone",
             intro="La compagnia, i collaboratori e chi tiene acceso il teatro ogni sera.",
-            body=json.dumps([
-                {"type": "people", "value": [
-                    {"name": "Giulia Ferri", "role": "Direzione artistica", "photo": None,
-                     "biography": rich("Regista e pedagoga, ha fondato AzioneLab nel 2009.")},
-                    {"name": "Marco Bellini", "role": "Attore", "photo": None,
-                     "biography": rich("In compagnia dal 2012, insegna nei laboratori.")},
-                    {"name": "Sara Conti", "role": "Attrice", "photo": None,
-                     "biography": rich("Attrice e autrice di Voci dal fondo.")},
-                    {"name": "Paolo Rinaldi", "role": "Disegno luci", "photo": None,
-                     "biography": rich("Firma le luci di tutte le produzioni dal 2015.")},
-                ]},
-            ]),
+            body=json.dumps(
+                [
+                    {
+                        "type": "people",
+                        "value": [
+                            {
+                                "name": "Giulia Ferri",
+                                "role": "Direzione artistica",
+                                "photo": None,
+                                "biography": rich(
+                                    "Regista e pedagoga, ha fondato AzioneLab nel 2009."
+                                ),
+                            },
+                            {
+                                "name": "Marco Bellini",
+                                "role": "Attore",
+                                "photo": None,
+                                "biography": rich("In compagnia dal 2012, insegna nei laboratori."),
+                            },
+                            {
+                                "name": "Sara Conti",
+                                "role": "Attrice",
+                                "photo": None,
+                                "biography": rich("Attrice e autrice di Voci dal fondo."),
+                            },
+                            {
+                                "name": "Paolo Rinaldi",
+                                "role": "Disegno luci",
+                                "photo": None,
+                                "biography": rich("Firma le luci di tutte le produzioni dal 2015."),
+                            },
+                        ],
+                    },
+                ]
+            ),
         )
         return [about, people]
 
@@ -280,14 +413,19 @@ class Command(BaseCommand):
             "privacy",
             title="Informativa privacy",
             intro="Come trattiamo i dati che ci affidi quando prenoti.",
-            body=json.dumps([
-                {"type": "paragraph", "value": rich(
-                    "Per prenotare chiediamo solo nome ed email: li usiamo per inviarti la "
-                    "conferma e il biglietto e per avvisarti di eventuali cambiamenti.",
-                    "I dati delle prenotazioni vengono cancellati dopo lo spettacolo, secondo i "
-                    "tempi indicati in questa pagina. Non li cediamo a terzi.",
-                )},
-            ]),
+            body=json.dumps(
+                [
+                    {
+                        "type": "paragraph",
+                        "value": rich(
+                            "Per prenotare chiediamo solo nome ed email: li usiamo per inviarti la "
+                            "conferma e il biglietto e per avvisarti di eventuali cambiamenti.",
+                            "I dati delle prenotazioni vengono cancellati dopo lo spettacolo, secondo i "
+                            "tempi indicati in questa pagina. Non li cediamo a terzi.",
+                        ),
+                    },
+                ]
+            ),
         )
 
     def contact_page(self, home):
@@ -298,17 +436,25 @@ class Command(BaseCommand):
             title="Contatti",
             show_in_menus=True,
             intro="Biglietteria, ufficio stampa e laboratori: scrivici o passa a trovarci.",
-            body=json.dumps([
-                {"type": "heading", "value": {"text": "Biglietteria", "level": "h2"}},
-                {"type": "paragraph", "value": rich(
-                    "La biglietteria apre un'ora prima di ogni spettacolo. Prenota online dalla "
-                    "pagina dello spettacolo: riceverai il biglietto via email."
-                )},
-                {"type": "heading", "value": {"text": "Come arrivare", "level": "h2"}},
-                {"type": "paragraph", "value": rich(
-                    "Via del Teatro 12, Roma. Metro B fermata Piramide, poi 5 minuti a piedi."
-                )},
-            ]),
+            body=json.dumps(
+                [
+                    {"type": "heading", "value": {"text": "Biglietteria", "level": "h2"}},
+                    {
+                        "type": "paragraph",
+                        "value": rich(
+                            "La biglietteria apre un'ora prima di ogni spettacolo. Prenota online dalla "
+                            "pagina dello spettacolo: riceverai il biglietto via email."
+                        ),
+                    },
+                    {"type": "heading", "value": {"text": "Come arrivare", "level": "h2"}},
+                    {
+                        "type": "paragraph",
+                        "value": rich(
+                            "Via del Teatro 12, Roma. Metro B fermata Piramide, poi 5 minuti a piedi."
+                        ),
+                    },
+                ]
+            ),
         )
 
     # Settings and users
@@ -352,8 +498,12 @@ def poster(rng, top, bottom, light, size=(1600, 1000)):
         x = rng.randint(width // 5, 4 * width // 5)
         spread = rng.randint(width // 8, width // 4)
         glow_draw.polygon(
-            [(x - 20, 0), (x + 20, 0), (x + spread, int(height * 0.82)),
-             (x - spread, int(height * 0.82))],
+            [
+                (x - 20, 0),
+                (x + 20, 0),
+                (x + spread, int(height * 0.82)),
+                (x - spread, int(height * 0.82)),
+            ],
             fill=tuple(c // 3 for c in light),
         )
         glow_draw.ellipse(
@@ -372,8 +522,11 @@ def poster(rng, top, bottom, light, size=(1600, 1000)):
     for _ in range(rng.randint(1, 3)):
         x = rng.randint(width // 4, 3 * width // 4)
         figure_height = rng.randint(height // 5, height // 4)
-        draw.ellipse([x - 18, floor - figure_height - 40, x + 18, floor - figure_height - 4],
-                     fill=(12, 8, 12))
-        draw.rounded_rectangle([x - 30, floor - figure_height, x + 30, floor], radius=24,
-                               fill=(12, 8, 12))
+        draw.ellipse(
+            [x - 18, floor - figure_height - 40, x + 18, floor - figure_height - 4],
+            fill=(12, 8, 12),
+        )
+        draw.rounded_rectangle(
+            [x - 30, floor - figure_height, x + 30, floor], radius=24, fill=(12, 8, 12)
+        )
     return image

@@ -1,0 +1,49 @@
+"""The demo command builds a renderable site, and running it again duplicates nothing."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from wagtail.images import get_image_model
+from wagtail.models import Page
+
+from website.management.commands.load_demo import ADMIN_PASSWORD, ADMIN_USERNAME
+from website.models import ShowPage
+
+
+def snapshot():
+    return {
+        "pages": sorted(Page.objects.values_list("url_path", flat=True)),
+        "images": get_image_model().objects.count(),
+        "users": get_user_model().objects.count(),
+    }
+
+
+@pytest.mark.django_db
+def test_load_demo_twice_duplicates_nothing_and_every_page_renders(client, capsys):
+    call_command("load_demo", force=True)
+    first = snapshot()
+    call_command("load_demo", force=True)
+    assert snapshot() == first
+
+    output = capsys.readouterr().out
+    assert f"as “{ADMIN_USERNAME}” with the password “{ADMIN_PASSWORD}”" in output
+
+    assert ShowPage.objects.live().upcoming().count() >= 3
+    assert all(show.hero_image_id for show in ShowPage.objects.all())
+    for page in Page.objects.live().filter(depth__gt=1):
+        assert client.get(page.url).status_code == 200, page.url_path
+
+
+@pytest.mark.django_db
+def test_the_printed_admin_login_works(client):
+    call_command("load_demo", force=True, verbosity=0)
+    assert client.login(username=ADMIN_USERNAME, password=ADMIN_PASSWORD)
+    assert client.get("/admin/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_load_demo_refuses_to_run_with_debug_off_unless_forced(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="runs only with DEBUG on"):
+        call_command("load_demo")
+    assert not ShowPage.objects.exists()
