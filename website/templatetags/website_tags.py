@@ -16,7 +16,6 @@ def main_menu(context):
     if site is not None:
         items = Page.objects.child_of(site.root_page).live().public().in_menu()
     return {
-        "home_url": site.root_page.url if site else "/",
         "items": [
             {
                 "page": item,
