@@ -11,14 +11,13 @@ os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECURE_COOKIES", "false")
 
 from website.settings import *  # noqa: F403
-from website.settings import STORAGES, VAR_DIR
+from website.settings import STORAGES
 
 # Tests assert on the English source strings; the Italian catalogue has tests of its own.
 LANGUAGE_CODE = "en"
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-MEDIA_ROOT = VAR_DIR / "test-media"
 # No collectstatic in tests: serve static names as they are.
 STORAGES = {
     **STORAGES,

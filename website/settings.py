@@ -220,7 +220,7 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 
 WAGTAIL_SITE_NAME = "AzioneLab"
 WAGTAILSEARCH_BACKENDS = {
-    # Uses PostgreSQL full-text search on PostgreSQL, a portable fallback on SQLite.
+    # PostgreSQL full-text search on PostgreSQL; SQLite FTS5 (or a plain fallback) on SQLite.
     "default": {"BACKEND": "wagtail.search.backends.database"},
 }
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]

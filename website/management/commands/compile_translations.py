@@ -1,7 +1,8 @@
 """Compile the translation catalogues (.po) to .mo files without GNU gettext.
 
 Django's own `compilemessages` needs msgfmt, which a fresh machine or a slim Docker image
-lacks; polib does the same job in pure Python (see docs/adr/0004-translations.md).
+lacks; polib does the same job in pure Python
+(see docs/adr/0004-translations-compiled-with-polib.md).
 """
 
 from pathlib import Path
