@@ -11,10 +11,14 @@ os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECURE_COOKIES", "false")
 
 from website.settings import *  # noqa: F403
-from website.settings import STORAGES
+from website.settings import DATABASES, STORAGES, VAR_DIR
 
 # Tests assert on the English source strings; the Italian catalogue has tests of its own.
 LANGUAGE_CODE = "en"
+
+# A file, not memory: the concurrency tests' threads need real, separate connections.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models.functions import Coalesce
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
@@ -279,6 +280,37 @@ class ShowPage(BasePage):
 
     def get_fallback_description(self):
         return self.summary
+
+    def get_context(self, request, *args, booking_form=None, **kwargs):
+        from booking.forms import BookingForm
+        from booking.models import Performance
+
+        context = super().get_context(request, *args, **kwargs)
+        listed = Performance.objects.filter(show=self).listed()
+        performances = list(listed.with_availability().select_related("venue"))
+        if booking_form is None:
+            open_performances = [p for p in performances if p.booking_state() == "open"]
+            initial = {"performance": request.GET.get("performance")}
+            if len(open_performances) == 1:
+                initial["performance"] = open_performances[0].pk
+            booking_form = BookingForm(listed, initial=initial)
+        context["performances"] = performances
+        context["booking_form"] = booking_form
+        context["bookable"] = any(p.booking_state() == "open" for p in performances)
+        return context
+
+    def serve(self, request, *args, **kwargs):
+        if request.method == "POST":
+            from booking.views import book
+
+            return book(request, self)
+        return super().serve(request, *args, **kwargs)
+
+    def serve_booking_form(self, request, form):
+        """The show page again, with a submitted booking form and its errors."""
+        return TemplateResponse(
+            request, self.get_template(request), self.get_context(request, booking_form=form)
+        )
 
     @property
     def last_day(self):

@@ -147,6 +147,16 @@ SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 EMAIL_TIMEOUT = 10
 
 
+# Booking
+
+# How long a confirmation link stays valid, and how many links one reservation may be sent.
+BOOKING_LINK_VALIDITY_HOURS = env.int("BOOKING_LINK_VALIDITY_HOURS", default=24)
+BOOKING_MAX_LINKS_SENT = env.int("BOOKING_MAX_LINKS_SENT", default=3)
+# Names and emails are erased this many days after the performance (manage.py
+# erase_personal_data, run by cron).
+BOOKING_PERSONAL_DATA_DAYS = env.int("BOOKING_PERSONAL_DATA_DAYS", default=30)
+
+
 # Authentication
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -205,10 +215,22 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Booking links and QR codes carry tokens in their paths: no log line may show them.
+    "filters": {"redact_tokens": {"()": "booking.logging.RedactTokens"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_tokens"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # One line per immediate task run is noise in the request log.
-    "loggers": {"django_tasks": {"level": "WARNING"}},
+    "loggers": {
+        # runserver's request log has a handler of its own in Django's defaults.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # One line per immediate task run is noise in the request log.
+        "django_tasks": {"level": "WARNING"},
+    },
 }
 
 

@@ -11,6 +11,8 @@ SHOW_INDEX_QUERIES = 15
 # The demo home page also has a call to action that links to another page.
 DEMO_HOME_PAGE_QUERIES = 14
 DEMO_SHOW_INDEX_QUERIES = 15
+# The show page reads all its performances, with availability, in one query.
+SHOW_PAGE_QUERIES = 13
 
 
 @pytest.fixture
@@ -54,3 +56,21 @@ def test_demo_pages_query_counts_are_pinned(client, db, django_assert_num_querie
         client.get(url)
         with django_assert_num_queries(expected):
             assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_show_page_queries_do_not_grow_with_the_number_of_performances(
+    client, home_page, django_assert_num_queries, count
+):
+    from tests.booking.factories import book_and_confirm, make_performance, make_venue
+
+    index = make_show_index(home_page)
+    show = make_show(index, hero_image=make_image("Poster"))
+    venues = [make_venue(), make_venue()]
+    for number in range(count):
+        performance = make_performance(show, days_from_now=number + 2, venue=venues[number % 2])
+        book_and_confirm(performance)
+    client.get(show.url)
+    with django_assert_num_queries(SHOW_PAGE_QUERIES):
+        response = client.get(show.url)
+    assert response.status_code == 200

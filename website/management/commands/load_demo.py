@@ -20,6 +20,7 @@ from PIL import ImageDraw, ImageFilter
 from wagtail.images import get_image_model
 from wagtail.models import Site
 
+from booking.models import Performance, Venue
 from website.models import CompanySettings, ContentPage, HomePage, ShowIndexPage, ShowPage
 
 ADMIN_USERNAME = "admin"
@@ -90,6 +91,7 @@ class Command(BaseCommand):
             self.images = {key: self.image(key, *spec) for key, spec in IMAGES.items()}
             home = self.default_site_root()
             shows = self.show_pages(home)
+            performances = self.performances(shows)
             about = self.about_pages(home)
             privacy = self.privacy_page(home)
             self.contact_page(home)
@@ -98,8 +100,8 @@ class Command(BaseCommand):
             self.admin_user()
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo content ready: {len(shows)} shows, {len(about)} about pages, "
-                f"{len(self.images)} images."
+                f"Demo content ready: {len(shows)} shows, {len(performances)} performances, "
+                f"{len(about)} about pages, {len(self.images)} images."
             )
         )
         self.stdout.write(
@@ -331,6 +333,59 @@ class Command(BaseCommand):
                 )
             )
         return pages
+
+    def performances(self, shows):
+        """Evenings at 21:00 (Sundays at 17:00) through each upcoming run, some nearly full."""
+        main_hall, _ = Venue.objects.update_or_create(
+            name="Sala Grande",
+            defaults={
+                "address": "Via del Teatro 12\n00153 Roma",
+                "capacity": 80,
+                "access_notes": "Ingresso senza gradini da Via del Teatro. Bagno accessibile.",
+            },
+        )
+        studio, _ = Venue.objects.update_or_create(
+            name="Spazio Studio",
+            defaults={
+                "address": "Via del Teatro 14\n00153 Roma",
+                "capacity": 30,
+                "access_notes": "Primo piano con ascensore.",
+            },
+        )
+        tomorrow = self.today + timedelta(days=1)
+        performances = []
+        for show in shows:
+            if show.is_past:
+                continue
+            venue = studio if show.slug == "voci-dal-fondo" else main_hall
+            days = [
+                day
+                for offset in range((show.last_day - show.opening_date).days + 1)
+                if (day := show.opening_date + timedelta(days=offset)) >= tomorrow
+            ][:5]
+            wanted = {
+                timezone.make_aware(
+                    timezone.datetime.combine(day, timezone.datetime.min.time())
+                ).replace(hour=17 if day.weekday() == 6 else 21)
+                for day in days
+            }
+            # Refresh the demo without touching performances that already have bookings.
+            show.performances.exclude(starts_at__in=wanted).filter(reservations=None).delete()
+            for number, starts_at in enumerate(sorted(wanted)):
+                performance, _ = Performance.objects.update_or_create(
+                    show=show,
+                    starts_at=starts_at,
+                    defaults={
+                        "venue": venue,
+                        # The second evening is nearly full, the third is sold out.
+                        "manually_occupied_seats": {1: venue.capacity - 4, 2: venue.capacity}.get(
+                            number, 0
+                        ),
+                        "max_seats_per_booking": 6,
+                    },
+                )
+                performances.append(performance)
+        return performances
 
     def about_pages(self, home):
         about = self.child(

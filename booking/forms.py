@@ -1,0 +1,76 @@
+"""The booking form: the contract for what a visitor may submit."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from booking.models import Performance
+
+# Even the largest per-performance limit stays within this; the service checks the real one.
+MAX_SEATS_FIELD = 20
+
+
+class PerformanceChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, performance):
+        return str(performance)
+
+
+class BookingForm(forms.Form):
+    performance = PerformanceChoiceField(
+        queryset=Performance.objects.none(),
+        widget=forms.RadioSelect,
+        label=_("Performance"),
+        error_messages={
+            "required": _("Choose a performance."),
+            "invalid_choice": _("This performance cannot be booked. Choose another one."),
+        },
+    )
+    name = forms.CharField(
+        label=_("Your name"),
+        max_length=120,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages={"required": _("Tell us the name to put on the booking.")},
+    )
+    email = forms.EmailField(
+        label=_("Your email"),
+        help_text=_("We send the link to confirm the booking here."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={
+            "required": _("We need your email to send you the confirmation link."),
+            "invalid": _("Enter a complete email address, like name@example.org."),
+        },
+    )
+    seats = forms.IntegerField(
+        label=_("Seats"),
+        min_value=1,
+        max_value=MAX_SEATS_FIELD,
+        initial=1,
+        error_messages={
+            "required": _("How many seats?"),
+            "min_value": _("Book at least one seat."),
+            "max_value": _("That is more seats than one booking can hold."),
+            "invalid": _("Enter a number of seats."),
+        },
+    )
+    privacy_acknowledged = forms.BooleanField(
+        label=_("I have read the privacy notice."),
+        error_messages={"required": _("Please confirm that you have read the privacy notice.")},
+    )
+    # Hidden from people by the stylesheet; robots that fill every field reveal themselves.
+    website = forms.CharField(
+        required=False,
+        label=_("Leave this field empty"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def __init__(self, performances, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["performance"].queryset = performances
+
+    def clean_name(self):
+        return " ".join(self.cleaned_data["name"].split())
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if cleaned_data.get("website"):
+            raise forms.ValidationError(_("Your booking could not be processed."))
+        return cleaned_data

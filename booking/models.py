@@ -1,0 +1,273 @@
+"""Venues, performances and reservations: the booking data, with its invariants as constraints.
+
+Reads live here as queryset methods; every change of a reservation's state is a function in
+`booking/services.py`.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from booking.tokens import is_well_formed, token_hash
+
+
+class Venue(models.Model):
+    name = models.CharField(_("name"), max_length=120)
+    address = models.TextField(_("address"))
+    capacity = models.PositiveIntegerField(
+        _("room capacity"), help_text=_("Seats in the room when nothing is set aside.")
+    )
+    access_notes = models.TextField(
+        _("access notes"),
+        blank=True,
+        help_text=_("Step-free access, entrances, parking: shown on show pages and tickets."),
+    )
+
+    class Meta:
+        verbose_name = _("venue")
+        verbose_name_plural = _("venues")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="venue_has_seats"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def one_line_address(self):
+        return ", ".join(line.strip() for line in self.address.splitlines() if line.strip())
+
+
+class ReservationStatus(models.TextChoices):
+    PENDING = "pending", _("Pending confirmation")
+    CONFIRMED = "confirmed", _("Confirmed")
+    CANCELLED = "cancelled", _("Cancelled")
+    EXPIRED = "expired", _("Expired")
+
+
+class PerformanceQuerySet(models.QuerySet):
+    def with_availability(self):
+        """Annotate `confirmed_seats` and `seats_remaining`, the one availability formula.
+
+        seats_remaining = room capacity + additional seats - manually occupied seats
+                          - seats of confirmed reservations (it may be negative; see
+                          Performance.available_seats for display).
+        """
+        confirmed = (
+            Reservation.objects.filter(
+                performance=OuterRef("pk"), status=ReservationStatus.CONFIRMED
+            )
+            .order_by()
+            .values("performance")
+            .annotate(total=Sum("seats"))
+            .values("total")
+        )
+        return self.annotate(
+            confirmed_seats=Coalesce(Subquery(confirmed), Value(0)),
+            seats_remaining=F("venue__capacity")
+            + F("additional_seats")
+            - F("manually_occupied_seats")
+            - F("confirmed_seats"),
+        )
+
+    def listed(self):
+        """Performances the public may see: not hidden, not yet started."""
+        return self.filter(is_hidden=False, starts_at__gt=timezone.now())
+
+
+class Performance(models.Model):
+    show = models.ForeignKey(
+        "website.ShowPage",
+        on_delete=models.PROTECT,
+        related_name="performances",
+        verbose_name=_("show"),
+    )
+    venue = models.ForeignKey(
+        Venue, on_delete=models.PROTECT, related_name="performances", verbose_name=_("venue")
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    manually_occupied_seats = models.PositiveIntegerField(
+        _("manually occupied seats"),
+        default=0,
+        help_text=_("Seats taken outside this site: guests, press, phone bookings."),
+    )
+    additional_seats = models.PositiveIntegerField(
+        _("additional seats"), default=0, help_text=_("Seats added to the room's capacity.")
+    )
+    booking_cutoff_minutes = models.PositiveIntegerField(
+        _("booking closes (minutes before the start)"), default=60
+    )
+    max_seats_per_booking = models.PositiveSmallIntegerField(
+        _("seats per booking, at most"), default=6
+    )
+    is_cancelled = models.BooleanField(_("cancelled"), default=False)
+    is_hidden = models.BooleanField(
+        _("hidden"), default=False, help_text=_("Hidden performances are not listed or bookable.")
+    )
+
+    objects = PerformanceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("performance")
+        verbose_name_plural = _("performances")
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(manually_occupied_seats__gte=0) & Q(additional_seats__gte=0),
+                name="performance_overrides_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_seats_per_booking__gte=1),
+                name="performance_allows_a_seat_per_booking",
+            ),
+        ]
+
+    def __str__(self):
+        starts_at = timezone.localtime(self.starts_at).strftime("%Y-%m-%d %H:%M")
+        return f"{self.show.title} — {starts_at}"
+
+    @property
+    def booking_closes_at(self):
+        return self.starts_at - datetime.timedelta(minutes=self.booking_cutoff_minutes)
+
+    @property
+    def available_seats(self):
+        """Seats a visitor can still book, never below zero (needs with_availability())."""
+        return max(0, self.seats_remaining)
+
+    def is_open_for_booking(self, now=None):
+        now = now or timezone.now()
+        return not (self.is_cancelled or self.is_hidden) and now < self.booking_closes_at
+
+    def booking_state(self, now=None):
+        """What the public sees: "cancelled", "closed", "sold_out" or "open"."""
+        if self.is_cancelled:
+            return "cancelled"
+        if not self.is_open_for_booking(now):
+            return "closed"
+        if self.available_seats == 0:
+            return "sold_out"
+        return "open"
+
+
+class ReservationQuerySet(models.QuerySet):
+    def for_link_token(self, token):
+        """The reservation behind a booker's link token (none for a malformed token)."""
+        if not is_well_formed(token):
+            return self.none()
+        return self.filter(link_token_hash=token_hash(token))
+
+    def for_ticket_token(self, token):
+        """The reservation behind a door QR token (none for a malformed token)."""
+        if not is_well_formed(token):
+            return self.none()
+        return self.filter(ticket_token_hash=token_hash(token))
+
+
+class ExpiryReason(models.TextChoices):
+    LINK_EXPIRED = "link_expired", _("The confirmation link expired")
+    SOLD_OUT = "sold_out", _("The performance sold out before confirmation")
+    PERFORMANCE_CLOSED = "performance_closed", _("Booking closed before confirmation")
+
+
+class Reservation(models.Model):
+    performance = models.ForeignKey(
+        Performance,
+        on_delete=models.PROTECT,
+        related_name="reservations",
+        verbose_name=_("performance"),
+    )
+    reference = models.CharField(_("reference"), max_length=12, unique=True, editable=False)
+    # Blank only once the personal data has been erased after the performance.
+    name = models.CharField(_("name"), max_length=120, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    seats = models.PositiveSmallIntegerField(_("seats"))
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=ReservationStatus.choices,
+        default=ReservationStatus.PENDING,
+    )
+    expiry_reason = models.CharField(
+        _("why it expired"), max_length=24, choices=ExpiryReason.choices, blank=True
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    link_expires_at = models.DateTimeField(_("confirmation link expires at"))
+    links_sent = models.PositiveSmallIntegerField(_("confirmation links sent"), default=1)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    expired_at = models.DateTimeField(_("expired at"), null=True, blank=True)
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("checked in by"),
+    )
+    personal_data_erased_at = models.DateTimeField(
+        _("personal data erased at"), null=True, blank=True
+    )
+    # SHA-256 of the booker's link token: the raw token exists only in the emailed link.
+    # NULL, not "", once erased: unique columns admit many NULLs.
+    link_token_hash = models.CharField(  # noqa: DJ001
+        max_length=64, unique=True, null=True, editable=False
+    )
+    # The door's QR token is derived with a key from this random nonce (see booking/tokens.py);
+    # its SHA-256 is what check-in looks up.
+    ticket_nonce = models.CharField(max_length=64, editable=False)
+    ticket_token_hash = models.CharField(  # noqa: DJ001
+        max_length=64, unique=True, null=True, editable=False
+    )
+
+    objects = ReservationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("reservation")
+        verbose_name_plural = _("reservations")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(seats__gte=1), name="reservation_has_seats"),
+            models.CheckConstraint(
+                condition=Q(status__in=ReservationStatus.values),
+                name="reservation_status_is_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(checked_in_at__isnull=True) | Q(status=ReservationStatus.CONFIRMED),
+                name="reservation_checked_in_only_when_confirmed",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ReservationStatus.CONFIRMED) | Q(confirmed_at__isnull=False),
+                name="reservation_confirmed_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(expiry_reason="") | Q(status=ReservationStatus.EXPIRED),
+                name="reservation_expiry_reason_only_when_expired",
+            ),
+            # One pending booking per person and performance: a double-click or a second try
+            # updates the pending one instead of adding another.
+            models.UniqueConstraint(
+                Lower("email"),
+                "performance",
+                condition=Q(status=ReservationStatus.PENDING),
+                name="reservation_one_pending_per_email_and_performance",
+            ),
+        ]
+        indexes = [models.Index(fields=["performance", "status"])]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def is_checked_in(self):
+        return self.checked_in_at is not None
+
+    def link_has_expired(self, now=None):
+        return (now or timezone.now()) >= self.link_expires_at

@@ -1,0 +1,341 @@
+"""The booking rules: every change of a reservation's state happens here, in one transaction.
+
+Each service takes plain arguments, locks what it must, and raises a `BookingRefused`
+subclass when a rule says no; views and the admin turn those into messages. Emails leave after
+the transaction commits (`transaction.on_commit`).
+"""
+
+import datetime
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from booking import emails
+from booking.models import (
+    ExpiryReason,
+    Performance,
+    Reservation,
+    ReservationStatus,
+)
+from booking.tokens import new_link_token, new_ticket_nonce, ticket_token, token_hash
+
+# Unambiguous characters for references read out over the phone or typed at the door.
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+REFERENCE_LENGTH = 8
+
+
+class BookingRefused(Exception):
+    """A rule refused the request. `message` is for the visitor; `field` names the form field."""
+
+    message = _("This booking cannot be made.")
+    field = None
+
+    def __init__(self, message=None):
+        if message is not None:
+            self.message = message
+        super().__init__(str(self.message))
+
+
+class PerformanceNotBookable(BookingRefused):
+    message = _("Booking for this performance is closed.")
+    field = "performance"
+    expiry_reason = ExpiryReason.PERFORMANCE_CLOSED
+
+
+class TooManySeats(BookingRefused):
+    field = "seats"
+
+
+class NotEnoughSeats(BookingRefused):
+    field = "seats"
+
+
+class SoldOut(BookingRefused):
+    message = _(
+        "Sorry, the performance filled up before your booking was confirmed. "
+        "Your booking has not been made."
+    )
+    expiry_reason = ExpiryReason.SOLD_OUT
+
+
+class LinkExpired(BookingRefused):
+    message = _("This confirmation link has expired. Your booking has not been made.")
+    expiry_reason = ExpiryReason.LINK_EXPIRED
+
+
+class ReservationNotFound(BookingRefused):
+    message = _("This link is not valid.")
+
+
+class ReservationCancelled(BookingRefused):
+    message = _("This booking has been cancelled.")
+
+
+class ResendLimitReached(BookingRefused):
+    message = _(
+        "We have already sent this link several times. Please check your spam folder, "
+        "or contact the box office."
+    )
+
+
+class CannotCancel(BookingRefused):
+    message = _("This booking can no longer be cancelled.")
+
+
+REFUSAL_FOR_EXPIRY = {
+    ExpiryReason.LINK_EXPIRED: LinkExpired,
+    ExpiryReason.SOLD_OUT: SoldOut,
+    ExpiryReason.PERFORMANCE_CLOSED: PerformanceNotBookable,
+}
+
+
+@dataclass
+class IssuedLink:
+    """A reservation and the raw link token just issued for it (never stored)."""
+
+    reservation: Reservation
+    token: str | None
+    # Set once the email has been tried after commit; None while the transaction is open
+    # or when nothing needed sending (a repeated submission).
+    email_sent: bool | None = None
+
+    def send_after_commit(self, send):
+        def deliver():
+            self.email_sent = send(self.reservation, self.token)
+
+        transaction.on_commit(deliver)
+
+
+def seats_remaining(performance_id):
+    return (
+        Performance.objects.with_availability()
+        .values_list("seats_remaining", flat=True)
+        .get(pk=performance_id)
+    )
+
+
+def new_reference():
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def link_validity():
+    return datetime.timedelta(hours=settings.BOOKING_LINK_VALIDITY_HOURS)
+
+
+def request_booking(performance_id, *, name, email, seats, now=None):
+    """Create a pending reservation and email its confirmation link.
+
+    Refuses when the performance is not bookable or the seats are not available at this moment
+    (pending reservations hold no seats). A repeated identical request returns the pending
+    reservation without a second email; a changed one replaces it with a fresh link.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        performance = Performance.objects.select_for_update().filter(pk=performance_id).first()
+        if performance is None or not performance.is_open_for_booking(now):
+            raise PerformanceNotBookable()
+        if seats > performance.max_seats_per_booking:
+            raise TooManySeats(
+                _("At most %(limit)d seats per booking for this performance.")
+                % {"limit": performance.max_seats_per_booking}
+            )
+        remaining = max(0, seats_remaining(performance.pk))
+        if seats > remaining:
+            if remaining == 0:
+                raise NotEnoughSeats(_("Sorry, this performance is sold out."))
+            raise NotEnoughSeats(
+                _("Only %(count)d seats are left for this performance.") % {"count": remaining}
+            )
+
+        pending = (
+            Reservation.objects.select_for_update()
+            .filter(performance=performance, email__iexact=email, status=ReservationStatus.PENDING)
+            .first()
+        )
+        if (
+            pending
+            and (pending.name, pending.seats) == (name, seats)
+            and not (pending.link_has_expired(now))
+        ):
+            return IssuedLink(pending, token=None)
+
+        token = new_link_token()
+        reservation = pending or Reservation(
+            performance=performance,
+            reference=new_reference(),
+            ticket_nonce=new_ticket_nonce(),
+            links_sent=0,
+        )
+        reservation.name = name
+        reservation.email = email
+        reservation.seats = seats
+        reservation.created_at = now
+        reservation.link_expires_at = now + link_validity()
+        reservation.link_token_hash = token_hash(token)
+        reservation.links_sent += 1
+        reservation.save()
+        issued = IssuedLink(reservation, token)
+        issued.send_after_commit(emails.send_confirmation_link)
+    return issued
+
+
+def resend_link(reservation_id, *, now=None):
+    """Email a fresh confirmation link to a pending reservation (the old link stops working)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        reservation = Reservation.objects.select_for_update().get(pk=reservation_id)
+        if reservation.status != ReservationStatus.PENDING:
+            raise refusal_for(reservation)
+        if reservation.links_sent >= settings.BOOKING_MAX_LINKS_SENT:
+            raise ResendLimitReached()
+        token = new_link_token()
+        reservation.link_token_hash = token_hash(token)
+        reservation.link_expires_at = now + link_validity()
+        reservation.links_sent += 1
+        reservation.save(update_fields=["link_token_hash", "link_expires_at", "links_sent"])
+        issued = IssuedLink(reservation, token)
+        issued.send_after_commit(emails.send_confirmation_link)
+    return issued
+
+
+def confirm(link_token, *, now=None):
+    """Confirm the reservation behind a link, if its seats are still there.
+
+    Locks the performance row, recounts, and confirms only if the seats are available; a
+    late or sold-out confirmation marks the reservation expired and raises. Confirming a
+    confirmed reservation returns it unchanged.
+    """
+    now = now or timezone.now()
+    refusal = None
+    with transaction.atomic():
+        found = Reservation.objects.for_link_token(link_token).values_list("pk", "performance")
+        if not found:
+            raise ReservationNotFound()
+        reservation_id, performance_id = found[0]
+        performance = Performance.objects.select_for_update().get(pk=performance_id)
+        reservation = Reservation.objects.select_for_update().get(pk=reservation_id)
+        if reservation.status != ReservationStatus.PENDING:
+            if reservation.status == ReservationStatus.CONFIRMED:
+                return reservation
+            raise refusal_for(reservation)
+
+        if reservation.link_has_expired(now):
+            refusal = LinkExpired()
+        elif not performance.is_open_for_booking(now):
+            refusal = PerformanceNotBookable()
+        elif seats_remaining(performance.pk) < reservation.seats:
+            refusal = SoldOut()
+
+        if refusal:
+            reservation.status = ReservationStatus.EXPIRED
+            reservation.expiry_reason = refusal.expiry_reason
+            reservation.expired_at = now
+            reservation.save(update_fields=["status", "expiry_reason", "expired_at"])
+        else:
+            reservation.status = ReservationStatus.CONFIRMED
+            reservation.confirmed_at = now
+            reservation.ticket_token_hash = token_hash(ticket_token(reservation.ticket_nonce))
+            reservation.save(update_fields=["status", "confirmed_at", "ticket_token_hash"])
+            IssuedLink(reservation, link_token).send_after_commit(emails.send_ticket)
+    # Raised after the commit, so that the reservation stays marked as expired.
+    if refusal:
+        raise refusal
+    return reservation
+
+
+def cancel(reservation_id, *, now=None):
+    """Cancel a reservation: its seats are free at once, and a confirmed booker gets an email."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        reservation = (
+            Reservation.objects.select_for_update()
+            .select_related("performance")
+            .get(pk=reservation_id)
+        )
+        if reservation.status == ReservationStatus.CANCELLED:
+            return reservation
+        if (
+            reservation.status not in (ReservationStatus.PENDING, ReservationStatus.CONFIRMED)
+            or reservation.is_checked_in
+            or now >= reservation.performance.starts_at
+        ):
+            raise CannotCancel()
+        was_confirmed = reservation.status == ReservationStatus.CONFIRMED
+        reservation.status = ReservationStatus.CANCELLED
+        reservation.cancelled_at = now
+        reservation.save(update_fields=["status", "cancelled_at"])
+        if was_confirmed:
+            transaction.on_commit(lambda: emails.send_cancellation(reservation))
+    return reservation
+
+
+def reissue_ticket(reservation_id):
+    """Replace a confirmed reservation's link and QR code and email the new ticket.
+
+    The old link and the old QR code stop working, e.g. when a ticket was forwarded by mistake.
+    """
+    with transaction.atomic():
+        reservation = Reservation.objects.select_for_update().get(pk=reservation_id)
+        if reservation.status != ReservationStatus.CONFIRMED or reservation.is_checked_in:
+            raise BookingRefused(
+                _("Only a confirmed booking not yet checked in gets a new ticket.")
+            )
+        token = new_link_token()
+        reservation.link_token_hash = token_hash(token)
+        reservation.ticket_nonce = new_ticket_nonce()
+        reservation.ticket_token_hash = token_hash(ticket_token(reservation.ticket_nonce))
+        reservation.save(update_fields=["link_token_hash", "ticket_nonce", "ticket_token_hash"])
+        issued = IssuedLink(reservation, token)
+        issued.send_after_commit(emails.send_ticket)
+    return issued
+
+
+def expire_pending(*, now=None):
+    """Mark pending reservations whose link has expired; returns how many. Run by cron."""
+    now = now or timezone.now()
+    return Reservation.objects.filter(
+        status=ReservationStatus.PENDING, link_expires_at__lte=now
+    ).update(
+        status=ReservationStatus.EXPIRED,
+        expiry_reason=ExpiryReason.LINK_EXPIRED,
+        expired_at=now,
+    )
+
+
+def erase_personal_data(*, now=None, days=None):
+    """Blank names, emails and tokens of reservations for performances more than `days` ago.
+
+    Seat counts, statuses and check-in times stay for the company's statistics. Run by cron.
+    """
+    now = now or timezone.now()
+    days = settings.BOOKING_PERSONAL_DATA_DAYS if days is None else days
+    past = Reservation.objects.filter(
+        performance__starts_at__lt=now - datetime.timedelta(days=days),
+        personal_data_erased_at__isnull=True,
+    )
+    with transaction.atomic():
+        # A booking still pending long after its performance can no longer be confirmed.
+        past.filter(status=ReservationStatus.PENDING).update(
+            status=ReservationStatus.EXPIRED,
+            expiry_reason=ExpiryReason.PERFORMANCE_CLOSED,
+            expired_at=now,
+        )
+        return past.update(
+            name="",
+            email="",
+            link_token_hash=None,
+            ticket_token_hash=None,
+            personal_data_erased_at=now,
+        )
+
+
+def refusal_for(reservation):
+    if reservation.status == ReservationStatus.CANCELLED:
+        return ReservationCancelled()
+    if reservation.status == ReservationStatus.EXPIRED:
+        return REFUSAL_FOR_EXPIRY.get(reservation.expiry_reason, LinkExpired)()
+    return BookingRefused()

@@ -1,0 +1,263 @@
+"""The booker's pages: book, check your email, confirm, ticket, calendar, cancel.
+
+The emailed link carries a token. Its first request moves the token into a cookie scoped to
+/booking/ and redirects to a token-free URL, so the token never reaches a Referer header or a
+later log line (as Django's password reset does with the session). The cookie, not the
+database, holds the token: a copy of the database yields no usable link.
+"""
+
+import functools
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from booking import services, tickets
+from booking.forms import BookingForm
+from booking.models import Performance, Reservation, ReservationStatus
+
+LINK_COOKIE = "booking_link"
+REQUEST_COOKIE = "booking_request"
+COOKIE_SALT = "booking.cookies"
+COOKIE_PATH = "/booking/"
+LINK_COOKIE_AGE = 60 * 60 * 24 * 180
+
+
+def private(view):
+    """Booking pages are personal: never cached, never leaking their URL as a Referer."""
+
+    @functools.wraps(view)
+    @never_cache
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Referrer-Policy"] = "no-referrer"
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+    return wrapped
+
+
+def set_booking_cookie(response, name, value, max_age):
+    response.set_signed_cookie(
+        name,
+        value,
+        salt=COOKIE_SALT,
+        max_age=max_age,
+        path=COOKIE_PATH,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def get_booking_cookie(request, name):
+    return request.get_signed_cookie(name, default=None, salt=COOKIE_SALT)
+
+
+def link_token(request):
+    return get_booking_cookie(request, LINK_COOKIE)
+
+
+def reservation_for_request(request):
+    token = link_token(request)
+    if token is None:
+        return None
+    return (
+        Reservation.objects.for_link_token(token)
+        .select_related("performance__venue", "performance__show")
+        .first()
+    )
+
+
+def book(request, show_page):
+    """POST on a show page: validate the form, request the booking, or show the errors."""
+    form = BookingForm(Performance.objects.filter(show=show_page).listed(), request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            issued = services.request_booking(
+                data["performance"].pk, name=data["name"], email=data["email"], seats=data["seats"]
+            )
+        except services.BookingRefused as refusal:
+            form.add_error(refusal.field, refusal.message)
+        else:
+            response = redirect("booking:requested")
+            email_failed = issued.email_sent is False
+            set_booking_cookie(
+                response,
+                REQUEST_COOKIE,
+                f"{issued.reservation.pk}:{int(email_failed)}",
+                max_age=settings.BOOKING_LINK_VALIDITY_HOURS * 3600,
+            )
+            return response
+    return show_page.serve_booking_form(request, form)
+
+
+@private
+@require_safe
+def check_your_email(request):
+    value = get_booking_cookie(request, REQUEST_COOKIE)
+    if value is None:
+        return redirect("/")
+    reservation_id, email_failed = value.split(":")
+    reservation = (
+        Reservation.objects.select_related("performance__venue", "performance__show")
+        .filter(pk=reservation_id)
+        .first()
+    )
+    if reservation is None:
+        return redirect("/")
+    return TemplateResponse(
+        request,
+        "booking/check_your_email.html",
+        {
+            "reservation": reservation,
+            "email_failed": email_failed == "1",
+            "can_resend": reservation.status == ReservationStatus.PENDING
+            and reservation.links_sent < settings.BOOKING_MAX_LINKS_SENT,
+        },
+    )
+
+
+@private
+@require_POST
+def resend_link(request):
+    value = get_booking_cookie(request, REQUEST_COOKIE)
+    if value is None:
+        return redirect("/")
+    reservation_id = value.split(":")[0]
+    response = redirect("booking:requested")
+    try:
+        issued = services.resend_link(reservation_id)
+    except Reservation.DoesNotExist:
+        return redirect("/")
+    except services.BookingRefused as refusal:
+        messages.error(request, refusal.message)
+        return response
+    email_failed = issued.email_sent is False
+    if email_failed:
+        messages.error(request, _("We could not send the email this time either."))
+    else:
+        messages.success(
+            request, _("We have sent you a new link. The previous one no longer works.")
+        )
+    set_booking_cookie(
+        response,
+        REQUEST_COOKIE,
+        f"{reservation_id}:{int(email_failed)}",
+        max_age=settings.BOOKING_LINK_VALIDITY_HOURS * 3600,
+    )
+    return response
+
+
+@private
+@require_safe
+def open_link(request, token):
+    """The emailed link: keep its token in a cookie and continue on a token-free URL.
+
+    Changes nothing, so a mail scanner that follows the link confirms nothing.
+    """
+    response = redirect("booking:reservation")
+    set_booking_cookie(response, LINK_COOKIE, token, max_age=LINK_COOKIE_AGE)
+    return response
+
+
+@private
+@require_safe
+def reservation(request):
+    """The booker's page: confirm a pending booking, see the ticket, or learn what happened."""
+    reservation = reservation_for_request(request)
+    if reservation is None:
+        return TemplateResponse(
+            request,
+            "booking/reservation_closed.html",
+            {"message": services.ReservationNotFound.message, "reservation": None},
+            status=404,
+        )
+    context = {"reservation": reservation, "performance": reservation.performance}
+    if reservation.status == ReservationStatus.CONFIRMED:
+        context["qr_svg"] = tickets.qr_svg(reservation)
+        context["can_cancel"] = not reservation.is_checked_in
+        return TemplateResponse(request, "booking/ticket.html", context)
+    if reservation.status == ReservationStatus.PENDING and not reservation.link_has_expired():
+        return TemplateResponse(request, "booking/reservation_pending.html", context)
+    if reservation.status == ReservationStatus.PENDING:
+        context["message"] = services.LinkExpired.message
+    else:
+        context["message"] = services.refusal_for(reservation).message
+    return TemplateResponse(request, "booking/reservation_closed.html", context)
+
+
+@private
+@require_POST
+def confirm(request):
+    try:
+        services.confirm(link_token(request) or "")
+    except services.BookingRefused:
+        # The reservation page tells what happened: expired, sold out, cancelled or unknown.
+        pass
+    else:
+        messages.success(request, _("Your booking is confirmed. Here is your ticket."))
+    return redirect("booking:reservation")
+
+
+@private
+@require_http_methods(["GET", "POST"])
+def cancel(request):
+    reservation = reservation_for_request(request)
+    if reservation is None:
+        return redirect("booking:reservation")
+    if request.method == "POST":
+        try:
+            services.cancel(reservation.pk)
+        except services.BookingRefused as refusal:
+            messages.error(request, refusal.message)
+        else:
+            messages.success(
+                request, _("Your booking is cancelled. Thank you for letting us know.")
+            )
+        return redirect("booking:reservation")
+    return TemplateResponse(
+        request,
+        "booking/cancel.html",
+        {"reservation": reservation, "performance": reservation.performance},
+    )
+
+
+@private
+@require_safe
+def calendar(request):
+    reservation = reservation_for_request(request)
+    if reservation is None or reservation.status != ReservationStatus.CONFIRMED:
+        raise Http404
+    from website.models import CompanySettings
+
+    response = HttpResponse(
+        tickets.calendar_file(reservation, CompanySettings.load().company_name),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{reservation.reference}.ics"'
+    return response
+
+
+@private
+@require_safe
+def ticket_code(request, token):
+    """Where the QR code points: what the ticket is for, without any personal data."""
+    reservation = (
+        Reservation.objects.for_ticket_token(token)
+        .select_related("performance__venue", "performance__show")
+        .first()
+    )
+    if reservation is None:
+        raise Http404
+    return TemplateResponse(
+        request,
+        "booking/ticket_code.html",
+        {"reservation": reservation, "performance": reservation.performance},
+    )

@@ -1,0 +1,117 @@
+"""Capacity holds under concurrency: real threads, each with its own database connection.
+
+Runs on the configured database: PostgreSQL in CI (row locks), SQLite locally (IMMEDIATE
+transactions). Many requests start at the same instant, released by a barrier.
+"""
+
+import random
+import threading
+
+import pytest
+from django.core import mail
+from django.db import connection
+
+from booking import services
+from booking.models import Performance, Reservation, ReservationStatus
+from tests.booking.factories import book, make_performance
+from tests.website.factories import make_show, make_show_index
+from website.models import HomePage
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def run_at_once(calls):
+    """Run every call in its own thread, all released together; return results or errors."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def worker(index, call):
+        try:
+            barrier.wait(timeout=30)
+            results[index] = call()
+        except Exception as error:  # the test inspects every outcome
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=item) for item in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+
+
+@pytest.fixture
+def performance():
+    show = make_show(make_show_index(HomePage.objects.get()))
+    # 10 seats remain of the room's 25.
+    return make_performance(show, venue_capacity=25, manually_occupied_seats=15)
+
+
+def confirmed_seats(performance):
+    return Performance.objects.with_availability().get(pk=performance.pk).confirmed_seats
+
+
+def test_thirty_confirmations_racing_for_ten_seats_confirm_exactly_ten(performance):
+    links = [book(performance, seats=1) for _ in range(30)]
+
+    results = run_at_once([lambda token=link.token: services.confirm(token) for link in links])
+
+    refusals = [result for result in results if isinstance(result, Exception)]
+    assert all(isinstance(refusal, services.SoldOut) for refusal in refusals), refusals
+    assert len(refusals) == 20
+    assert confirmed_seats(performance) == 10
+    assert Reservation.objects.filter(status=ReservationStatus.CONFIRMED).count() == 10
+    assert Reservation.objects.filter(status=ReservationStatus.EXPIRED).count() == 20
+
+
+def test_confirmations_of_one_to_four_seats_never_exceed_capacity(performance):
+    seats = random.Random(2026).choices([1, 2, 3, 4], k=30)
+    links = [book(performance, seats=count) for count in seats]
+
+    results = run_at_once([lambda token=link.token: services.confirm(token) for link in links])
+
+    refused_seats = [
+        count for count, result in zip(seats, results, strict=True) if isinstance(result, Exception)
+    ]
+    assert all(isinstance(result, services.SoldOut | Reservation) for result in results), results
+    confirmed = confirmed_seats(performance)
+    assert confirmed <= 10
+    # Every refusal was right: whatever remained was too little for each refused booking.
+    assert 10 - confirmed < min(refused_seats)
+
+
+def test_a_double_click_creates_one_reservation_and_sends_one_email(performance):
+    def submit(number):
+        return services.request_booking(
+            performance.pk, name="Ada Lovelace", email=f"ada{number}@example.org", seats=1
+        )
+
+    # Ten people double-click at the same moment: twenty identical-in-pairs requests.
+    results = run_at_once([lambda number=number % 10: submit(number) for number in range(20)])
+
+    assert not [result for result in results if isinstance(result, Exception)], results
+    assert Reservation.objects.count() == 10
+    for number in range(10):
+        pair = {results[number].reservation.pk, results[number + 10].reservation.pk}
+        assert len(pair) == 1
+    assert len(mail.outbox) == 10
+
+
+def test_bookings_racing_for_the_last_seats_never_book_beyond_what_is_available(performance):
+    Performance.objects.filter(pk=performance.pk).update(manually_occupied_seats=24)
+
+    results = run_at_once(
+        [
+            lambda number=number: services.request_booking(
+                performance.pk, name="Racer", email=f"racer{number}@example.org", seats=1
+            )
+            for number in range(10)
+        ]
+    )
+    # Pending bookings hold no seats, so every request may be accepted; confirming decides.
+    tokens = [result.token for result in results if isinstance(result, services.IssuedLink)]
+    confirmations = run_at_once([lambda token=token: services.confirm(token) for token in tokens])
+    assert sum(isinstance(result, Reservation) for result in confirmations) == 1
+    assert confirmed_seats(performance) == 1

@@ -1,0 +1,93 @@
+"""Raw tokens never reach a log line or the database."""
+
+import io
+import logging
+
+import pytest
+from django.core.management import call_command
+
+from booking.logging import redact
+from booking.tokens import ticket_token
+from tests.booking.factories import after_commit, book, make_performance
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def log_output():
+    """What the site's console handler (the one gunicorn and Compose collect) writes."""
+    handler = next(h for h in logging.getLogger().handlers if h.name == "console")
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    yield stream
+    handler.setStream(previous)
+
+
+def test_a_full_book_confirm_cancel_flow_logs_no_raw_token(client, home_page, log_output):
+    performance = make_performance()
+    with after_commit():
+        client.post(
+            performance.show.url,
+            {
+                "performance": performance.pk,
+                "name": "Ada Lovelace",
+                "email": "ada@example.org",
+                "seats": 2,
+                "privacy_acknowledged": "on",
+            },
+        )
+    from django.core import mail
+
+    link_token = mail.outbox[0].body.split("/b/")[1].split("/")[0]
+    client.get(f"/b/{link_token}/")
+    with after_commit():
+        client.post("/booking/reservation/confirm/")
+    from booking.models import Reservation
+
+    door_token = ticket_token(Reservation.objects.get().ticket_nonce)
+    client.get(f"/t/{door_token}/")
+    with after_commit():
+        client.post("/booking/reservation/cancel/")
+    # 404s: Django logs their paths.
+    assert client.get(f"/b/{link_token}/extra/").status_code == 404
+    assert client.get(f"/t/{'z' * 43}/").status_code == 404
+    assert client.get(f"/t/{door_token}/").status_code == 200
+
+    output = log_output.getvalue()
+    assert "Not Found: /b/[redacted]/extra/" in output
+    assert "Not Found: /t/[redacted]/" in output
+    assert link_token not in output
+    assert door_token not in output
+
+
+def test_an_exception_mentioning_a_token_is_redacted_in_its_traceback(log_output):
+    token = "A" * 43
+    try:
+        raise ValueError(f"bad token {token}")
+    except ValueError:
+        logging.getLogger("django.request").exception("Internal Server Error: /b/%s/", token)
+    output = log_output.getvalue()
+    assert token not in output
+    assert "ValueError: bad token [redacted]" in output
+
+
+def test_redaction_leaves_longer_words_such_as_hashes_alone():
+    digest = "a" * 64
+    assert redact(f"hash {digest}") == f"hash {digest}"
+
+
+def test_a_database_dump_contains_no_raw_token(home_page):
+    performance = make_performance()
+    pending = book(performance)
+    confirmed = book(performance)
+    from booking import services
+
+    with after_commit():
+        services.confirm(confirmed.token)
+    confirmed.reservation.refresh_from_db()
+    door_token = ticket_token(confirmed.reservation.ticket_nonce)
+
+    dump = io.StringIO()
+    call_command("dumpdata", stdout=dump)
+    for token in (pending.token, confirmed.token, door_token):
+        assert token not in dump.getvalue()
