@@ -63,6 +63,7 @@ class BookingForm(forms.Form):
     )
 
     def __init__(self, performances, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["performance"].queryset = performances
 

@@ -29,13 +29,16 @@ LINK_COOKIE_AGE = 60 * 60 * 24 * 180
 
 
 def private(view):
-    """Booking pages are personal: never cached, never leaking their URL as a Referer."""
+    """Booking pages are personal: never cached, never indexed.
+
+    Their URLs hold no token, so the site's Referrer-Policy (same-origin) applies; a stricter
+    no-referrer would make browsers send "Origin: null" with the forms and fail CSRF checks.
+    """
 
     @functools.wraps(view)
     @never_cache
     def wrapped(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
 
@@ -164,6 +167,7 @@ def open_link(request, token):
     """
     response = redirect("booking:reservation")
     set_booking_cookie(response, LINK_COOKIE, token, max_age=LINK_COOKIE_AGE)
+    response["Referrer-Policy"] = "no-referrer"
     return response
 
 
