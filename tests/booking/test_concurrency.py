@@ -14,10 +14,9 @@ from django.db import connection
 from booking import services
 from booking.models import Performance, Reservation, ReservationStatus
 from tests.booking.factories import book, make_performance
-from tests.website.factories import make_show, make_show_index
-from website.models import HomePage
+from tests.website.factories import ensure_home_page, make_show, make_show_index
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def run_at_once(calls):
@@ -44,7 +43,7 @@ def run_at_once(calls):
 
 @pytest.fixture
 def performance():
-    show = make_show(make_show_index(HomePage.objects.get()))
+    show = make_show(make_show_index(ensure_home_page()))
     # 10 seats remain of the room's 25.
     return make_performance(show, venue_capacity=25, manually_occupied_seats=15)
 

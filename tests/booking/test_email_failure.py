@@ -9,16 +9,15 @@ from django.core import mail
 
 from booking.models import Reservation
 from tests.booking.factories import make_performance
-from tests.website.factories import make_show, make_show_index
-from website.models import HomePage
+from tests.website.factories import ensure_home_page, make_show, make_show_index
 
 # Real commits, so that the email is tried within the request, as in production.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def performance():
-    return make_performance(make_show(make_show_index(HomePage.objects.get())))
+    return make_performance(make_show(make_show_index(ensure_home_page())))
 
 
 def post_booking(client, performance):

@@ -11,14 +11,13 @@ from PIL import Image
 from booking.models import Performance, Reservation, ReservationStatus
 from booking.tokens import token_hash
 from tests.booking.factories import make_performance
-from tests.website.factories import make_show, make_show_index
-from website.models import HomePage
+from tests.website.factories import ensure_home_page, make_show, make_show_index
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_book_confirm_ticket_and_cancel_on_a_phone(live_server, phone):
-    show = make_show(make_show_index(HomePage.objects.get()), title="The Tempest")
+    show = make_show(make_show_index(ensure_home_page()), title="The Tempest")
     performance = make_performance(show, venue_capacity=30)
 
     phone.goto(live_server.url + show.url)

@@ -3,12 +3,14 @@
 import datetime
 import itertools
 
+from django.conf import settings
 from django.core.files.images import ImageFile
 from django.utils import timezone
 from wagtail.images import get_image_model
 from wagtail.images.tests.utils import get_test_image_file_jpeg
+from wagtail.models import Locale, Page, Site
 
-from website.models import ContentPage, ShowIndexPage, ShowPage
+from website.models import ContentPage, HomePage, ShowIndexPage, ShowPage
 
 _sequence = itertools.count(1)
 
@@ -42,3 +44,19 @@ def make_content_page(parent, **fields):
     fields.setdefault("title", f"Page {number}")
     fields.setdefault("slug", f"page-{number}")
     return parent.add_child(instance=ContentPage(**fields))
+
+
+def ensure_home_page():
+    """The home page, rebuilt if a transactional test flushed the migration-made tree."""
+    home = HomePage.objects.first()
+    if home is not None:
+        return home
+    locale, _ = Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
+    root = Page.get_first_root_node() or Page.add_root(
+        instance=Page(title="Root", slug="root", locale=locale)
+    )
+    home = root.add_child(instance=HomePage(title="AzioneLab", slug="home", locale=locale))
+    Site.objects.update_or_create(
+        is_default_site=True, defaults={"hostname": "localhost", "root_page": home}
+    )
+    return home
