@@ -25,7 +25,7 @@ class Venue(models.Model):
     access_notes = models.TextField(
         _("access notes"),
         blank=True,
-        help_text=_("Step-free access, entrances, parking: shown on show pages and tickets."),
+        help_text=_("Step-free access, entrances, parking: shown on tickets and ticket emails."),
     )
 
     class Meta:
@@ -271,3 +271,11 @@ class Reservation(models.Model):
 
     def link_has_expired(self, now=None):
         return (now or timezone.now()) >= self.link_expires_at
+
+    def can_be_cancelled(self, now=None):
+        """Pending or confirmed, nobody checked in yet, and the performance not started."""
+        return (
+            self.status in (ReservationStatus.PENDING, ReservationStatus.CONFIRMED)
+            and not self.is_checked_in
+            and (now or timezone.now()) < self.performance.starts_at
+        )

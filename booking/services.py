@@ -119,7 +119,11 @@ def seats_remaining(performance_id):
 
 
 def new_reference():
-    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+    """A short, unused reference (32^8 possibilities: a clash is rare, and retried)."""
+    while True:
+        reference = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+        if not Reservation.objects.filter(reference=reference).exists():
+            return reference
 
 
 def link_validity():
@@ -163,6 +167,8 @@ def request_booking(performance_id, *, name, email, seats, now=None):
         ):
             return IssuedLink(pending, token=None)
 
+        if pending and pending.links_sent >= settings.BOOKING_MAX_LINKS_SENT:
+            raise ResendLimitReached()
         token = new_link_token()
         reservation = pending or Reservation(
             performance=performance,
@@ -207,7 +213,8 @@ def confirm(link_token, *, now=None):
 
     Locks the performance row, recounts, and confirms only if the seats are available; a
     late or sold-out confirmation marks the reservation expired and raises. Confirming a
-    confirmed reservation returns it unchanged.
+    confirmed reservation returns it unchanged. Returns the IssuedLink whose `email_sent`
+    tells, after commit, whether the ticket email left (None when none was due).
     """
     now = now or timezone.now()
     refusal = None
@@ -218,9 +225,13 @@ def confirm(link_token, *, now=None):
         reservation_id, performance_id = found[0]
         performance = Performance.objects.select_for_update().get(pk=performance_id)
         reservation = Reservation.objects.select_for_update().get(pk=reservation_id)
+        if reservation.link_token_hash != token_hash(link_token):
+            # A new link was issued while this request waited for the lock.
+            raise ReservationNotFound()
+        issued = IssuedLink(reservation, link_token)
         if reservation.status != ReservationStatus.PENDING:
             if reservation.status == ReservationStatus.CONFIRMED:
-                return reservation
+                return issued
             raise refusal_for(reservation)
 
         if reservation.link_has_expired(now):
@@ -240,11 +251,11 @@ def confirm(link_token, *, now=None):
             reservation.confirmed_at = now
             reservation.ticket_token_hash = token_hash(ticket_token(reservation.ticket_nonce))
             reservation.save(update_fields=["status", "confirmed_at", "ticket_token_hash"])
-            IssuedLink(reservation, link_token).send_after_commit(emails.send_ticket)
+            issued.send_after_commit(emails.send_ticket)
     # Raised after the commit, so that the reservation stays marked as expired.
     if refusal:
         raise refusal
-    return reservation
+    return issued
 
 
 def cancel(reservation_id, *, now=None):
@@ -258,11 +269,7 @@ def cancel(reservation_id, *, now=None):
         )
         if reservation.status == ReservationStatus.CANCELLED:
             return reservation
-        if (
-            reservation.status not in (ReservationStatus.PENDING, ReservationStatus.CONFIRMED)
-            or reservation.is_checked_in
-            or now >= reservation.performance.starts_at
-        ):
+        if not reservation.can_be_cancelled(now):
             raise CannotCancel()
         was_confirmed = reservation.status == ReservationStatus.CONFIRMED
         reservation.status = ReservationStatus.CANCELLED

@@ -84,6 +84,6 @@ def calendar_file(reservation, company_name):
         )
         % {"reference": reservation.reference, "seats": reservation.seats},
     )
-    event.add("url", absolute_url(show.url))
+    event.add("url", show.full_url)
     calendar.add_component(event)
     return calendar.to_ical()

@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.defaults import page_not_found
 
 from booking import services, tickets
 from booking.forms import BookingForm
@@ -31,14 +32,18 @@ LINK_COOKIE_AGE = 60 * 60 * 24 * 180
 def private(view):
     """Booking pages are personal: never cached, never indexed.
 
-    Their URLs hold no token, so the site's Referrer-Policy (same-origin) applies; a stricter
-    no-referrer would make browsers send "Origin: null" with the forms and fail CSRF checks.
+    Most of their URLs hold no token, so the site's Referrer-Policy (same-origin) applies; a
+    stricter no-referrer would make browsers send "Origin: null" with the forms and fail CSRF
+    checks. The two token URLs (the link redirect and the QR page, no forms) set no-referrer.
     """
 
     @functools.wraps(view)
     @never_cache
     def wrapped(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
+        try:
+            response = view(request, *args, **kwargs)
+        except Http404 as error:
+            response = page_not_found(request, error)
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
 
@@ -186,7 +191,7 @@ def reservation(request):
     context = {"reservation": reservation, "performance": reservation.performance}
     if reservation.status == ReservationStatus.CONFIRMED:
         context["qr_svg"] = tickets.qr_svg(reservation)
-        context["can_cancel"] = not reservation.is_checked_in
+        context["can_cancel"] = reservation.can_be_cancelled()
         return TemplateResponse(request, "booking/ticket.html", context)
     if reservation.status == ReservationStatus.PENDING and not reservation.link_has_expired():
         return TemplateResponse(request, "booking/reservation_pending.html", context)
@@ -201,12 +206,19 @@ def reservation(request):
 @require_POST
 def confirm(request):
     try:
-        services.confirm(link_token(request) or "")
+        issued = services.confirm(link_token(request) or "")
     except services.BookingRefused:
         # The reservation page tells what happened: expired, sold out, cancelled or unknown.
-        pass
-    else:
-        messages.success(request, _("Your booking is confirmed. Here is your ticket."))
+        return redirect("booking:reservation")
+    messages.success(request, _("Your booking is confirmed. Here is your ticket."))
+    if issued.email_sent is False:
+        messages.warning(
+            request,
+            _(
+                "We could not email your ticket. It is on this page: save it, print it or come "
+                "back to this link."
+            ),
+        )
     return redirect("booking:reservation")
 
 
@@ -260,8 +272,11 @@ def ticket_code(request, token):
     )
     if reservation is None:
         raise Http404
-    return TemplateResponse(
+    response = TemplateResponse(
         request,
         "booking/ticket_code.html",
         {"reservation": reservation, "performance": reservation.performance},
     )
+    # This URL holds the door token: links and assets from this page must not carry it.
+    response["Referrer-Policy"] = "no-referrer"
+    return response

@@ -226,7 +226,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
-        # runserver's request log has a handler of its own in Django's defaults.
+        # Django's defaults give these loggers handlers of their own (a console handler in
+        # DEBUG, mail to ADMINS): route them through the redacting handler only.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # One line per immediate task run is noise in the request log.
         "django_tasks": {"level": "WARNING"},

@@ -101,8 +101,10 @@ def test_a_changed_request_replaces_the_pending_booking_with_a_fresh_link(perfor
 def test_confirm_reserves_the_seats_issues_the_ticket_and_emails_it(performance):
     issued = book(performance, seats=3)
     with after_commit():
-        reservation = services.confirm(issued.token)
+        confirmed = services.confirm(issued.token)
 
+    reservation = confirmed.reservation
+    assert confirmed.email_sent is True
     assert reservation.status == ReservationStatus.CONFIRMED
     assert reservation.confirmed_at is not None
     assert reservation.ticket_token_hash == token_hash(ticket_token(reservation.ticket_nonce))
@@ -114,7 +116,8 @@ def test_confirming_twice_is_harmless(performance):
     issued = book_and_confirm(performance, seats=2)
     with after_commit():
         again = services.confirm(issued.token)
-    assert again.status == ReservationStatus.CONFIRMED
+    assert again.reservation.status == ReservationStatus.CONFIRMED
+    assert again.email_sent is None
     assert Performance.objects.with_availability().get().confirmed_seats == 2
     assert len(mail.outbox) == 2  # the link, the ticket: no second ticket
 
@@ -193,7 +196,7 @@ def test_reissue_ticket_replaces_the_link_and_the_qr_code(performance):
     assert not Reservation.objects.filter(ticket_token_hash=old_ticket_hash).exists()
     with pytest.raises(services.ReservationNotFound):
         services.confirm(old.token)
-    assert services.confirm(new.token).pk == old.reservation.pk
+    assert services.confirm(new.token).reservation.pk == old.reservation.pk
     assert mail.outbox[-1].subject.startswith("Your ticket")
 
 
@@ -221,3 +224,13 @@ def test_erase_personal_data_keeps_seats_and_check_ins_for_statistics(performanc
     assert erased.checked_in_at is not None
     assert Reservation.objects.get(pk=pending.reservation.pk).status == ReservationStatus.EXPIRED
     assert services.erase_personal_data(now=later, days=30) == 0
+
+
+def test_a_changed_request_counts_against_the_link_limit(performance, settings):
+    settings.BOOKING_MAX_LINKS_SENT = 2
+    book(performance, seats=1, email="ada@example.org")
+    book(performance, seats=2, email="ada@example.org")
+    with pytest.raises(services.ResendLimitReached):
+        book(performance, seats=3, email="ada@example.org")
+    assert Reservation.objects.get().seats == 2
+    assert len(mail.outbox) == 2

@@ -302,3 +302,25 @@ def test_booking_pages_are_never_cached(client, performance):
     assert "no-store" in response["Cache-Control"]
     # The page's URL holds no token; no-referrer would make its forms fail CSRF (Origin: null).
     assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_the_qr_page_sends_no_referrer_and_its_404_is_not_cached(client, performance):
+    from booking.tokens import ticket_token
+
+    issued = book_and_confirm(performance)
+    response = client.get(f"/t/{ticket_token(issued.reservation.ticket_nonce)}/")
+    assert response["Referrer-Policy"] == "no-referrer"
+    missing = client.get(f"/t/{'c' * 43}/")
+    assert missing.status_code == 404
+    assert "no-store" in missing["Cache-Control"]
+
+
+def test_no_cancel_button_once_the_performance_has_started(client, performance):
+    issued = book_and_confirm(performance)
+    Performance.objects.filter(pk=performance.pk).update(
+        starts_at=timezone.now() - datetime.timedelta(minutes=5)
+    )
+    open_link(client, issued.token)
+    page = soup(client.get("/booking/reservation/"))
+    assert page.select_one(".ticket__qr svg") is not None
+    assert page.find("a", href="/booking/reservation/cancel/") is None

@@ -33,7 +33,6 @@ def main_menu(context):
 EVENT_AVAILABILITY = {
     "open": "https://schema.org/InStock",
     "sold_out": "https://schema.org/SoldOut",
-    "closed": "https://schema.org/SoldOut",
     "cancelled": "https://schema.org/Discontinued",
 }
 # What must not appear raw inside <script>, escaped as json_script does.
@@ -63,13 +62,12 @@ def theater_events_json_ld(show, performances):
                     "name": venue.name,
                     "address": venue.one_line_address,
                 },
-                "offers": {
-                    "@type": "Offer",
-                    "url": f"{show.full_url}#tickets",
-                    "availability": EVENT_AVAILABILITY[state],
-                },
+                "offers": {"@type": "Offer", "url": f"{show.full_url}#tickets"},
             }
         )
+        # Online booking closed says nothing of seats at the door: claim no availability.
+        if state in EVENT_AVAILABILITY:
+            events[-1]["offers"]["availability"] = EVENT_AVAILABILITY[state]
     if not events:
         return ""
     data = json.dumps(events, ensure_ascii=False).translate(JSON_SCRIPT_ESCAPES)
