@@ -64,3 +64,17 @@ def test_resending_stops_at_the_limit(client, performance, settings):
     assert "already sent this link several times" in page.find(class_="messages").get_text()
     assert page.find("button", string="Send me a new link") is None
     assert len(mail.outbox) == 2
+
+
+def test_a_failed_ticket_email_is_reported_on_the_ticket_page(client, performance):
+    post_booking(client, performance)
+    token = mail.outbox[0].body.split("/b/")[1].split("/")[0]
+    client.get(f"/b/{token}/")
+    with mock.patch(
+        "django.core.mail.backends.locmem.EmailBackend.send_messages",
+        side_effect=smtplib.SMTPServerDisconnected("gone"),
+    ):
+        response = client.post("/booking/reservation/confirm/", follow=True)
+    page = BeautifulSoup(response.content, "html.parser")
+    assert page.select_one(".ticket__qr svg") is not None
+    assert "We could not email your ticket" in page.find(class_="messages").get_text()
