@@ -272,6 +272,10 @@ class Reservation(models.Model):
     def link_has_expired(self, now=None):
         return (now or timezone.now()) >= self.link_expires_at
 
+    @property
+    def link_limit_reached(self):
+        return self.links_sent >= settings.BOOKING_MAX_LINKS_SENT
+
     def can_be_cancelled(self, now=None):
         """Pending or confirmed, nobody checked in yet, and the performance not started."""
         return (

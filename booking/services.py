@@ -167,7 +167,7 @@ def request_booking(performance_id, *, name, email, seats, now=None):
         ):
             return IssuedLink(pending, token=None)
 
-        if pending and pending.links_sent >= settings.BOOKING_MAX_LINKS_SENT:
+        if pending and pending.link_limit_reached:
             raise ResendLimitReached()
         token = new_link_token()
         reservation = pending or Reservation(
@@ -196,7 +196,7 @@ def resend_link(reservation_id, *, now=None):
         reservation = Reservation.objects.select_for_update().get(pk=reservation_id)
         if reservation.status != ReservationStatus.PENDING:
             raise refusal_for(reservation)
-        if reservation.links_sent >= settings.BOOKING_MAX_LINKS_SENT:
+        if reservation.link_limit_reached:
             raise ResendLimitReached()
         token = new_link_token()
         reservation.link_token_hash = token_hash(token)

@@ -71,6 +71,25 @@ def link_token(request):
     return get_booking_cookie(request, LINK_COOKIE)
 
 
+def remember_request(response, reservation_id, email_failed):
+    """Which booking the "check your email" page is about, and whether its email failed."""
+    set_booking_cookie(
+        response,
+        REQUEST_COOKIE,
+        f"{reservation_id}:{int(email_failed)}",
+        max_age=settings.BOOKING_LINK_VALIDITY_HOURS * 3600,
+    )
+
+
+def remembered_request(request):
+    """(reservation id, email failed) from remember_request's cookie, or None."""
+    value = get_booking_cookie(request, REQUEST_COOKIE)
+    if value is None:
+        return None
+    reservation_id, email_failed = value.split(":")
+    return int(reservation_id), email_failed == "1"
+
+
 def reservation_for_request(request):
     token = link_token(request)
     if token is None:
@@ -95,13 +114,7 @@ def book(request, show_page):
             form.add_error(refusal.field, refusal.message)
         else:
             response = redirect("booking:requested")
-            email_failed = issued.email_sent is False
-            set_booking_cookie(
-                response,
-                REQUEST_COOKIE,
-                f"{issued.reservation.pk}:{int(email_failed)}",
-                max_age=settings.BOOKING_LINK_VALIDITY_HOURS * 3600,
-            )
+            remember_request(response, issued.reservation.pk, issued.email_sent is False)
             return response
     return show_page.serve_booking_form(request, form)
 
@@ -109,10 +122,10 @@ def book(request, show_page):
 @private
 @require_safe
 def check_your_email(request):
-    value = get_booking_cookie(request, REQUEST_COOKIE)
-    if value is None:
+    remembered = remembered_request(request)
+    if remembered is None:
         return redirect("/")
-    reservation_id, email_failed = value.split(":")
+    reservation_id, email_failed = remembered
     reservation = (
         Reservation.objects.select_related("performance__venue", "performance__show")
         .filter(pk=reservation_id)
@@ -125,9 +138,9 @@ def check_your_email(request):
         "booking/check_your_email.html",
         {
             "reservation": reservation,
-            "email_failed": email_failed == "1",
+            "email_failed": email_failed,
             "can_resend": reservation.status == ReservationStatus.PENDING
-            and reservation.links_sent < settings.BOOKING_MAX_LINKS_SENT,
+            and not reservation.link_limit_reached,
         },
     )
 
@@ -135,10 +148,10 @@ def check_your_email(request):
 @private
 @require_POST
 def resend_link(request):
-    value = get_booking_cookie(request, REQUEST_COOKIE)
-    if value is None:
+    remembered = remembered_request(request)
+    if remembered is None:
         return redirect("/")
-    reservation_id = value.split(":")[0]
+    reservation_id, __ = remembered
     response = redirect("booking:requested")
     try:
         issued = services.resend_link(reservation_id)
@@ -154,12 +167,7 @@ def resend_link(request):
         messages.success(
             request, _("We have sent you a new link. The previous one no longer works.")
         )
-    set_booking_cookie(
-        response,
-        REQUEST_COOKIE,
-        f"{reservation_id}:{int(email_failed)}",
-        max_age=settings.BOOKING_LINK_VALIDITY_HOURS * 3600,
-    )
+    remember_request(response, reservation_id, email_failed)
     return response
 
 
