@@ -38,6 +38,10 @@ def send_cancellation(reservation):
     return _send("cancellation", reservation, {})
 
 
+def send_performance_cancelled(reservation):
+    return _send("performance_cancelled", reservation, {})
+
+
 def _ticket_attachments(message, reservation, company):
     # "related" keeps the QR image with the HTML part that shows it (cid:ticket-qr).
     message.mixed_subtype = "related"

@@ -145,6 +145,17 @@ class Performance(models.Model):
         now = now or timezone.now()
         return not (self.is_cancelled or self.is_hidden) and now < self.booking_closes_at
 
+    BOOKING_STATE_LABELS = {
+        "cancelled": _("Cancelled"),
+        "closed": _("Booking closed"),
+        "sold_out": _("Sold out"),
+        "open": _("On sale"),
+    }
+
+    @property
+    def booking_state_label(self):
+        return self.BOOKING_STATE_LABELS[self.booking_state()]
+
     def booking_state(self, now=None):
         """What the public sees: "cancelled", "closed", "sold_out" or "open"."""
         if self.is_cancelled:
@@ -261,6 +272,9 @@ class Reservation(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["performance", "status"])]
+        permissions = [
+            ("check_in_reservation", _("Can check in reservations at the door")),
+        ]
 
     def __str__(self):
         return self.reference

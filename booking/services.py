@@ -6,6 +6,7 @@ the transaction commits (`transaction.on_commit`).
 """
 
 import datetime
+import functools
 import secrets
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from wagtail.log_actions import log
 
 from booking import emails
 from booking.models import (
@@ -22,6 +24,13 @@ from booking.models import (
     ReservationStatus,
 )
 from booking.tokens import new_link_token, new_ticket_nonce, ticket_token, token_hash
+
+# Audit log actions (registered with labels in booking/wagtail_hooks.py).
+CANCEL_ACTION = "booking.cancel"
+REISSUE_ACTION = "booking.reissue_ticket"
+CANCEL_PERFORMANCE_ACTION = "booking.cancel_performance"
+CAPACITY_CHANGE_ACTION = "booking.capacity_change"
+CAPACITY_FIELDS = ("additional_seats", "manually_occupied_seats")
 
 # Unambiguous characters for references read out over the phone or typed at the door.
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -114,6 +123,14 @@ def seats_remaining(performance_id):
     return (
         Performance.objects.with_availability()
         .values_list("seats_remaining", flat=True)
+        .get(pk=performance_id)
+    )
+
+
+def confirmed_seats(performance_id):
+    return (
+        Performance.objects.with_availability()
+        .values_list("confirmed_seats", flat=True)
         .get(pk=performance_id)
     )
 
@@ -258,8 +275,12 @@ def confirm(link_token, *, now=None):
     return issued
 
 
-def cancel(reservation_id, *, now=None):
-    """Cancel a reservation: its seats are free at once, and a confirmed booker gets an email."""
+def cancel(reservation_id, *, by=None, now=None):
+    """Cancel a reservation: its seats are free at once, and a confirmed booker gets an email.
+
+    `by` is the staff user acting in the admin, or None for the booker; either way the
+    cancellation goes into the reservation's history (Wagtail's audit log).
+    """
     now = now or timezone.now()
     with transaction.atomic():
         reservation = (
@@ -275,12 +296,13 @@ def cancel(reservation_id, *, now=None):
         reservation.status = ReservationStatus.CANCELLED
         reservation.cancelled_at = now
         reservation.save(update_fields=["status", "cancelled_at"])
+        log(reservation, CANCEL_ACTION, user=by, data={"seats": reservation.seats})
         if was_confirmed:
             transaction.on_commit(lambda: emails.send_cancellation(reservation))
     return reservation
 
 
-def reissue_ticket(reservation_id):
+def reissue_ticket(reservation_id, *, by=None):
     """Replace a confirmed reservation's link and QR code and email the new ticket.
 
     The old link and the old QR code stop working, e.g. when a ticket was forwarded by mistake.
@@ -296,9 +318,58 @@ def reissue_ticket(reservation_id):
         reservation.ticket_nonce = new_ticket_nonce()
         reservation.ticket_token_hash = token_hash(ticket_token(reservation.ticket_nonce))
         reservation.save(update_fields=["link_token_hash", "ticket_nonce", "ticket_token_hash"])
+        log(reservation, REISSUE_ACTION, user=by)
         issued = IssuedLink(reservation, token)
         issued.send_after_commit(emails.send_ticket)
     return issued
+
+
+def cancel_performance(performance_id, *, cancel_reservations, by=None, now=None):
+    """Cancel a performance; with `cancel_reservations`, cancel its bookings and email them.
+
+    Without it the bookings stay as they are (for a performance moved to another date, the box
+    office contacts the bookers itself). Returns how many reservations were cancelled.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        performance = Performance.objects.select_for_update().get(pk=performance_id)
+        performance.is_cancelled = True
+        performance.save(update_fields=["is_cancelled"])
+        cancelled = []
+        if cancel_reservations:
+            for reservation in performance.reservations.select_for_update().filter(
+                status__in=(ReservationStatus.PENDING, ReservationStatus.CONFIRMED),
+                checked_in_at__isnull=True,
+            ):
+                was_confirmed = reservation.status == ReservationStatus.CONFIRMED
+                reservation.status = ReservationStatus.CANCELLED
+                reservation.cancelled_at = now
+                reservation.save(update_fields=["status", "cancelled_at"])
+                log(reservation, CANCEL_ACTION, user=by, data={"seats": reservation.seats})
+                cancelled.append(reservation)
+                if was_confirmed:
+                    transaction.on_commit(
+                        functools.partial(emails.send_performance_cancelled, reservation)
+                    )
+        log(
+            performance,
+            CANCEL_PERFORMANCE_ACTION,
+            user=by,
+            data={"reservations_cancelled": len(cancelled)},
+        )
+    return len(cancelled)
+
+
+def log_capacity_change(performance, *, before, reason, by):
+    """Record a change of the capacity overrides, with the reason given, in the audit log."""
+    changes = {
+        field: [before[field], getattr(performance, field)]
+        for field in CAPACITY_FIELDS
+        if before[field] != getattr(performance, field)
+    }
+    if changes:
+        log(performance, CAPACITY_CHANGE_ACTION, user=by, data={**changes, "reason": reason})
+    return changes
 
 
 def expire_pending(*, now=None):

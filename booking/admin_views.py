@@ -1,0 +1,145 @@
+"""Box office actions in the Wagtail admin: each asks first, then calls one booking service."""
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.generic import FormView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
+from wagtail.permission_policies import ModelPermissionPolicy
+
+from booking import services
+from booking.models import Performance, Reservation
+
+
+class BookingActionView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView):
+    """A confirmation page for one object; the POST runs `perform` and returns to the listing."""
+
+    model = None
+    permission_required = "change"
+    template_name = "booking/admin/confirm_action.html"
+    form_class = forms.Form
+    listing_url_name = None
+
+    @property
+    def permission_policy(self):
+        return ModelPermissionPolicy(self.model)
+
+    def dispatch(self, request, *args, pk, **kwargs):
+        self.object = get_object_or_404(self.get_queryset(), pk=pk)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return self.model.objects.all()
+
+    def get_page_subtitle(self):
+        return str(self.object)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            object=self.object,
+            description=self.get_description(),
+            cancel_url=reverse(self.listing_url_name),
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        try:
+            message = self.perform(form)
+        except services.BookingRefused as refusal:
+            messages.error(self.request, refusal.message)
+        else:
+            messages.success(self.request, message)
+        return redirect(self.listing_url_name)
+
+
+class CancelReservationView(BookingActionView):
+    model = Reservation
+    page_title = gettext_lazy("Cancel booking")
+    header_icon = "cross"
+    listing_url_name = "wagtailsnippets_booking_reservation:list"
+
+    def get_queryset(self):
+        return Reservation.objects.select_related("performance__show")
+
+    def get_description(self):
+        return ngettext(
+            "The %(seats)d seat of %(name)s for %(performance)s goes back on sale, the ticket "
+            "stops working, and %(name)s gets an email.",
+            "The %(seats)d seats of %(name)s for %(performance)s go back on sale, the ticket "
+            "stops working, and %(name)s gets an email.",
+            self.object.seats,
+        ) % {
+            "name": self.object.name,
+            "seats": self.object.seats,
+            "performance": self.object.performance,
+        }
+
+    def perform(self, form):
+        services.cancel(self.object.pk, by=self.request.user)
+        return _("Booking %(reference)s cancelled.") % {"reference": self.object.reference}
+
+
+class ReissueTicketView(BookingActionView):
+    model = Reservation
+    page_title = gettext_lazy("Reissue ticket")
+    header_icon = "mail"
+    listing_url_name = "wagtailsnippets_booking_reservation:list"
+
+    def get_description(self):
+        return _(
+            "%(email)s gets a new ticket by email. The old ticket and its link stop working: "
+            "use this when a ticket was lost or forwarded by mistake."
+        ) % {"email": self.object.email}
+
+    def perform(self, form):
+        services.reissue_ticket(self.object.pk, by=self.request.user)
+        return _("A new ticket for %(reference)s has been sent.") % {
+            "reference": self.object.reference
+        }
+
+
+class CancelPerformanceForm(forms.Form):
+    reservations = forms.ChoiceField(
+        label=gettext_lazy("What happens to its bookings?"),
+        widget=forms.RadioSelect,
+        choices=[
+            ("cancel", gettext_lazy("Cancel them all and email every booker")),
+            ("keep", gettext_lazy("Keep them: I will contact the bookers myself")),
+        ],
+    )
+
+
+class CancelPerformanceView(BookingActionView):
+    model = Performance
+    page_title = gettext_lazy("Cancel performance")
+    header_icon = "cross"
+    form_class = CancelPerformanceForm
+    listing_url_name = "wagtailsnippets_booking_performance:list"
+
+    def get_queryset(self):
+        return Performance.objects.with_availability().select_related("show", "venue")
+
+    def get_description(self):
+        return ngettext(
+            "%(performance)s will show as cancelled on the website and take no more bookings. "
+            "It has %(confirmed)d confirmed seat.",
+            "%(performance)s will show as cancelled on the website and take no more bookings. "
+            "It has %(confirmed)d confirmed seats.",
+            self.object.confirmed_seats,
+        ) % {"performance": self.object, "confirmed": self.object.confirmed_seats}
+
+    def perform(self, form):
+        count = services.cancel_performance(
+            self.object.pk,
+            cancel_reservations=form.cleaned_data["reservations"] == "cancel",
+            by=self.request.user,
+        )
+        return ngettext(
+            "%(performance)s is cancelled, and %(count)d booking with it.",
+            "%(performance)s is cancelled, and %(count)d bookings with it.",
+            count,
+        ) % {"performance": self.object, "count": count}

@@ -1,0 +1,355 @@
+"""The box office in the Wagtail admin: venues, performances and reservations.
+
+Listings read availability through the one formula (PerformanceQuerySet.with_availability);
+every change of a reservation's status goes through booking/services.py.
+"""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
+from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.admin.widgets import ListingButton
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.snippets.views.snippets import EditView, IndexView, SnippetViewSet, SnippetViewSetGroup
+
+from booking import admin_views, services
+from booking.models import Performance, Reservation, ReservationStatus, Venue
+from website.models import ShowPage
+
+
+def local_start(performance):
+    return date_format(timezone.localtime(performance.starts_at), "D j M Y, H:i")
+
+
+class VenueViewSet(SnippetViewSet):
+    model = Venue
+    icon = "site"
+    menu_label = _("Venues")
+    list_display = ["name", Column("capacity", label=_("Room capacity"), sort_key="capacity")]
+    search_fields = ["name", "address"]
+    search_backend_name = None
+    copy_view_enabled = False
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("address"),
+        FieldPanel("capacity"),
+        FieldPanel("access_notes"),
+    ]
+
+
+class PerformanceFilterSet(WagtailFilterSet):
+    show = django_filters.ModelChoiceFilter(
+        label=_("Show"), queryset=ShowPage.objects.order_by("title")
+    )
+    venue = django_filters.ModelChoiceFilter(label=_("Venue"), queryset=Venue.objects.all())
+    when = django_filters.ChoiceFilter(
+        label=_("When"),
+        choices=[("upcoming", _("Upcoming")), ("past", _("Past"))],
+        method="filter_when",
+        empty_label=_("Any time"),
+    )
+
+    class Meta:
+        model = Performance
+        fields = ["show", "venue"]
+
+    def filter_when(self, queryset, name, value):
+        now = timezone.now()
+        if value == "upcoming":
+            return queryset.filter(starts_at__gte=now)
+        if value == "past":
+            return queryset.filter(starts_at__lt=now)
+        return queryset
+
+
+class PerformanceForm(WagtailAdminModelForm):
+    """The performance editor: a reason for every capacity change, a check before overbooking."""
+
+    capacity_change_reason = forms.CharField(
+        label=_("Why does the capacity change?"),
+        required=False,
+        max_length=200,
+        help_text=_("Kept in the performance's history, e.g. “8 seats for the press”."),
+    )
+    confirm_overbooking = forms.BooleanField(
+        label=_("Yes, set fewer seats than are already confirmed"),
+        required=False,
+        help_text=_("Nobody loses a booking: the performance shows as sold out."),
+    )
+
+    def clean(self):
+        cleaned_data = super().clean()
+        changed = [field for field in services.CAPACITY_FIELDS if field in self.changed_data]
+        if changed and self.instance.pk and not cleaned_data.get("capacity_change_reason"):
+            self.add_error(
+                "capacity_change_reason",
+                _("Say why the capacity changes: the reason is kept in the history."),
+            )
+        venue = cleaned_data.get("venue")
+        if venue is None or not all(f in cleaned_data for f in services.CAPACITY_FIELDS):
+            return cleaned_data
+        confirmed = (self.instance.pk and services.confirmed_seats(self.instance.pk)) or 0
+        remaining = (
+            venue.capacity
+            + cleaned_data["additional_seats"]
+            - cleaned_data["manually_occupied_seats"]
+            - confirmed
+        )
+        if remaining < 0 and not cleaned_data.get("confirm_overbooking"):
+            self.add_error(
+                "confirm_overbooking",
+                _(
+                    "%(confirmed)d seats are already confirmed, %(over)d more than this capacity "
+                    "allows. Tick the box to save anyway."
+                )
+                % {"confirmed": confirmed, "over": -remaining},
+            )
+        return cleaned_data
+
+
+class PerformanceEditView(EditView):
+    def save_instance(self):
+        before = {field: self.form.initial[field] for field in services.CAPACITY_FIELDS}
+        instance = super().save_instance()
+        services.log_capacity_change(
+            instance,
+            before=before,
+            reason=self.form.cleaned_data.get("capacity_change_reason", ""),
+            by=self.request.user,
+        )
+        return instance
+
+
+class PerformanceIndexView(IndexView):
+    def get_list_more_buttons(self, instance):
+        buttons = super().get_list_more_buttons(instance)
+        if not instance.is_cancelled and self.permission_policy.user_has_permission_for_instance(
+            self.request.user, "change", instance
+        ):
+            buttons.append(
+                ListingButton(
+                    _("Cancel performance"),
+                    url=reverse("booking_cancel_performance", args=[instance.pk]),
+                    icon_name="cross",
+                    priority=50,
+                )
+            )
+        return buttons
+
+
+class PerformanceViewSet(SnippetViewSet):
+    model = Performance
+    icon = "date"
+    menu_label = _("Performances")
+    index_view_class = PerformanceIndexView
+    edit_view_class = PerformanceEditView
+    filterset_class = PerformanceFilterSet
+    ordering = "starts_at"
+    copy_view_enabled = True
+    list_display = [
+        "__str__",
+        Column("venue", label=_("Venue"), accessor="venue.name"),
+        Column("starts_at", label=_("Starts"), accessor=local_start, sort_key="starts_at"),
+        Column("room_capacity", label=_("Room"), accessor="venue.capacity"),
+        Column("additional_seats", label=_("Added"), sort_key="additional_seats"),
+        Column("manually_occupied_seats", label=_("Occupied"), sort_key="manually_occupied_seats"),
+        Column("confirmed_seats", label=_("Confirmed"), sort_key="confirmed_seats"),
+        Column("available_seats", label=_("Available"), sort_key="seats_remaining"),
+        Column("status", label=_("Status"), accessor="booking_state_label"),
+    ]
+    list_export = [
+        "show",
+        "venue",
+        "starts_at",
+        "additional_seats",
+        "manually_occupied_seats",
+        "confirmed_seats",
+        "available_seats",
+        "booking_state_label",
+    ]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("show"),
+            FieldRowPanel([FieldPanel("venue"), FieldPanel("starts_at")]),
+            MultiFieldPanel(
+                [
+                    FieldRowPanel(
+                        [FieldPanel("additional_seats"), FieldPanel("manually_occupied_seats")]
+                    ),
+                    FieldPanel("capacity_change_reason"),
+                    FieldPanel("confirm_overbooking"),
+                ],
+                heading=_("Capacity"),
+            ),
+            MultiFieldPanel(
+                [
+                    FieldRowPanel(
+                        [FieldPanel("booking_cutoff_minutes"), FieldPanel("max_seats_per_booking")]
+                    ),
+                    FieldPanel("is_hidden"),
+                ],
+                heading=_("Booking"),
+            ),
+        ],
+        base_form_class=PerformanceForm,
+    )
+
+    def get_queryset(self, request):
+        return Performance.objects.with_availability().select_related("show", "venue")
+
+
+class ReservationFilterSet(WagtailFilterSet):
+    performance = django_filters.ModelChoiceFilter(
+        label=_("Performance"),
+        queryset=Performance.objects.select_related("show").order_by("-starts_at"),
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=ReservationStatus.choices, empty_label=_("Any status")
+    )
+    checked_in = django_filters.BooleanFilter(label=_("Checked in"), method="filter_checked_in")
+
+    class Meta:
+        model = Reservation
+        fields = ["performance", "status"]
+
+    def filter_checked_in(self, queryset, name, value):
+        return queryset.filter(~Q(checked_in_at=None) if value else Q(checked_in_at=None))
+
+
+class ReservationPermissionPolicy(ModelPermissionPolicy):
+    """Reservations are made by visitors and never deleted: nobody adds or deletes them here."""
+
+    def user_has_permission(self, user, action):
+        if action in ("add", "delete"):
+            return False
+        return super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+
+class ReservationIndexView(IndexView):
+    def get_list_more_buttons(self, instance):
+        buttons = super().get_list_more_buttons(instance)
+        if not self.permission_policy.user_has_permission(self.request.user, "change"):
+            return buttons
+        if instance.can_be_cancelled():
+            buttons.append(
+                ListingButton(
+                    _("Cancel booking"),
+                    url=reverse("booking_cancel_reservation", args=[instance.pk]),
+                    icon_name="cross",
+                    priority=50,
+                )
+            )
+        if instance.status == ReservationStatus.CONFIRMED and not instance.is_checked_in:
+            buttons.append(
+                ListingButton(
+                    _("Reissue ticket"),
+                    url=reverse("booking_reissue_ticket", args=[instance.pk]),
+                    icon_name="mail",
+                    priority=60,
+                )
+            )
+        return buttons
+
+
+class ReservationViewSet(SnippetViewSet):
+    model = Reservation
+    icon = "list-ul"
+    menu_label = _("Reservations")
+    index_view_class = ReservationIndexView
+    filterset_class = ReservationFilterSet
+    search_fields = ["reference", "name", "email"]
+    search_backend_name = None
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    ordering = "-created_at"
+    list_display = [
+        "reference",
+        Column("performance", label=_("Performance"), accessor="performance"),
+        Column("name", label=_("Name"), sort_key="name"),
+        Column("email", label=_("Email")),
+        Column("seats", label=_("Seats"), sort_key="seats"),
+        Column("status", label=_("Status"), accessor="get_status_display", sort_key="status"),
+        DateColumn("confirmed_at", label=_("Confirmed"), sort_key="confirmed_at"),
+        DateColumn("checked_in_at", label=_("Checked in"), sort_key="checked_in_at"),
+    ]
+    # The guest list, the door's paper backup: filter by performance, then export.
+    list_export = [
+        "reference",
+        "name",
+        "email",
+        "seats",
+        "get_status_display",
+        "performance",
+        "confirmed_at",
+        "checked_in_at",
+    ]
+    export_headings = {
+        "reference": _("Reference"),
+        "name": _("Name"),
+        "email": _("Email"),
+        "seats": _("Seats"),
+        "get_status_display": _("Status"),
+        "performance": _("Performance"),
+        "confirmed_at": _("Confirmed"),
+        "checked_in_at": _("Checked in"),
+    }
+    export_filename = "guest-list"
+    # Corrections only: status changes go through the actions, never through this form.
+    panels = [FieldPanel("name"), FieldPanel("email")]
+    inspect_view_fields = [
+        "reference",
+        "performance",
+        "name",
+        "email",
+        "seats",
+        "status",
+        "expiry_reason",
+        "created_at",
+        "confirmed_at",
+        "cancelled_at",
+        "checked_in_at",
+        "checked_in_by",
+    ]
+
+    @property
+    def permission_policy(self):
+        return ReservationPermissionPolicy(self.model)
+
+    def get_queryset(self, request):
+        return Reservation.objects.select_related("performance__show", "performance__venue")
+
+
+class BoxOfficeGroup(SnippetViewSetGroup):
+    menu_label = _("Box office")
+    menu_icon = "calendar"
+    menu_order = 150
+    items = (PerformanceViewSet, ReservationViewSet, VenueViewSet)
+
+
+ADMIN_URLS = [
+    path(
+        "booking/performances/<int:pk>/cancel/",
+        admin_views.CancelPerformanceView.as_view(),
+        name="booking_cancel_performance",
+    ),
+    path(
+        "booking/reservations/<int:pk>/cancel/",
+        admin_views.CancelReservationView.as_view(),
+        name="booking_cancel_reservation",
+    ),
+    path(
+        "booking/reservations/<int:pk>/reissue/",
+        admin_views.ReissueTicketView.as_view(),
+        name="booking_reissue_ticket",
+    ),
+]

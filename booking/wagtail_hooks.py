@@ -1,0 +1,63 @@
+"""Registers the box office in the Wagtail admin: menu, actions, audit log labels, dashboard."""
+
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.ui.components import Component
+from wagtail.log_actions import LogFormatter
+from wagtail.snippets.models import register_snippet
+
+from booking import services
+from booking.models import Performance
+from booking.viewsets import ADMIN_URLS, BoxOfficeGroup
+
+register_snippet(BoxOfficeGroup)
+
+
+@hooks.register("register_admin_urls")
+def register_booking_admin_urls():
+    return [path("", include(ADMIN_URLS))]
+
+
+@hooks.register("register_log_actions")
+def register_booking_log_actions(actions):
+    actions.register_action(services.CANCEL_ACTION, _("Cancel booking"), _("Booking cancelled"))
+    actions.register_action(services.REISSUE_ACTION, _("Reissue ticket"), _("Ticket reissued"))
+    actions.register_action(
+        services.CANCEL_PERFORMANCE_ACTION, _("Cancel performance"), _("Performance cancelled")
+    )
+
+    @actions.register_action(services.CAPACITY_CHANGE_ACTION)
+    class CapacityChange(LogFormatter):
+        label = _("Change capacity")
+
+        def format_message(self, log_entry):
+            changes = ", ".join(
+                f"{Performance._meta.get_field(field).verbose_name}: {values[0]} → {values[1]}"
+                for field, values in log_entry.data.items()
+                if field in services.CAPACITY_FIELDS
+            )
+            return _("Capacity changed (%(changes)s): %(reason)s") % {
+                "changes": changes,
+                "reason": log_entry.data.get("reason", ""),
+            }
+
+
+class UpcomingPerformancesPanel(Component):
+    name = "upcoming_performances"
+    order = 50
+    template_name = "booking/admin/upcoming_performances_panel.html"
+    limit = 6
+
+    def get_context_data(self, parent_context):
+        return {
+            "performances": Performance.objects.listed()
+            .with_availability()
+            .select_related("show", "venue")[: self.limit],
+        }
+
+
+@hooks.register("construct_homepage_panels")
+def add_upcoming_performances_panel(request, panels):
+    if request.user.has_perm("booking.view_performance"):
+        panels.append(UpcomingPerformancesPanel())
