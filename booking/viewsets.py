@@ -160,7 +160,7 @@ class PerformanceViewSet(SnippetViewSet):
         Column("room_capacity", label=_("Room"), accessor="venue.capacity"),
         Column("additional_seats", label=_("Added"), sort_key="additional_seats"),
         Column("manually_occupied_seats", label=_("Occupied"), sort_key="manually_occupied_seats"),
-        Column("confirmed_seats", label=_("Confirmed"), sort_key="confirmed_seats"),
+        Column("confirmed_seats", label=_("Confirmed seats"), sort_key="confirmed_seats"),
         Column("available_seats", label=_("Available"), sort_key="seats_remaining"),
         Column("status", label=_("Status"), accessor="booking_state_label"),
     ]
@@ -279,8 +279,8 @@ class ReservationViewSet(SnippetViewSet):
         Column("email", label=_("Email")),
         Column("seats", label=_("Seats"), sort_key="seats"),
         Column("status", label=_("Status"), accessor="get_status_display", sort_key="status"),
-        DateColumn("confirmed_at", label=_("Confirmed"), sort_key="confirmed_at"),
-        DateColumn("checked_in_at", label=_("Checked in"), sort_key="checked_in_at"),
+        DateColumn("confirmed_at", label=_("Confirmed at"), sort_key="confirmed_at"),
+        DateColumn("checked_in_at", label=_("Checked in at"), sort_key="checked_in_at"),
     ]
     # The guest list, the door's paper backup: filter by performance, then export.
     list_export = [
@@ -300,8 +300,8 @@ class ReservationViewSet(SnippetViewSet):
         "seats": _("Seats"),
         "get_status_display": _("Status"),
         "performance": _("Performance"),
-        "confirmed_at": _("Confirmed"),
-        "checked_in_at": _("Checked in"),
+        "confirmed_at": _("Confirmed at"),
+        "checked_in_at": _("Checked in at"),
     }
     export_filename = "guest-list"
     # Corrections only: status changes go through the actions, never through this form.

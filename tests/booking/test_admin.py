@@ -113,7 +113,7 @@ def test_performance_listing_shows_the_computed_seats(client, performance):
     assert len(rows) == 1
     row = rows[0]
     assert (row["Room"], row["Added"], row["Occupied"]) == ("20", "5", "3")
-    assert (row["Confirmed"], row["Available"], row["Status"]) == ("4", "18", "On sale")
+    assert (row["Confirmed seats"], row["Available"], row["Status"]) == ("4", "18", "On sale")
 
 
 def make_rows(count):

@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 from wagtail.images import get_image_model
 from wagtail.models import Page
 
-from website.management.commands.load_demo import ADMIN_PASSWORD, ADMIN_USERNAME
+from website.management.commands.load_demo import ADMIN_PASSWORD, ADMIN_USERNAME, STAFF_USERS
 from website.models import ShowPage
 
 
@@ -39,6 +39,14 @@ def test_the_printed_admin_login_works(client):
     call_command("load_demo", force=True, verbosity=0)
     assert client.login(username=ADMIN_USERNAME, password=ADMIN_PASSWORD)
     assert client.get("/admin/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_demo_box_office_user_reaches_the_performances(client):
+    call_command("load_demo", force=True, verbosity=0)
+    assert STAFF_USERS["biglietteria"] == "Box office"
+    assert client.login(username="biglietteria", password=ADMIN_PASSWORD)
+    assert client.get("/admin/snippets/booking/performance/").status_code == 200
 
 
 @pytest.mark.django_db

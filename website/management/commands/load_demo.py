@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.files.images import ImageFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -25,6 +26,8 @@ from website.models import CompanySettings, ContentPage, HomePage, ShowIndexPage
 
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "azionelab-demo"
+# One demo user per staff role (groups created by booking's migration), same password.
+STAFF_USERS = {"redazione": "Editors", "biglietteria": "Box office", "porta": "Door staff"}
 
 # (title, description used as alt text, palette of background top, bottom and light colours)
 IMAGES = {
@@ -98,6 +101,7 @@ class Command(BaseCommand):
             self.home_page(home, about_page=about[0])
             self.company_settings(privacy)
             self.admin_user()
+            self.staff_users()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo content ready: {len(shows)} shows, {len(performances)} performances, "
@@ -108,6 +112,8 @@ class Command(BaseCommand):
             f"Log in to the admin at {settings.WAGTAILADMIN_BASE_URL}/admin/ "
             f"as “{ADMIN_USERNAME}” with the password “{ADMIN_PASSWORD}”."
         )
+        roles = ", ".join(f"“{username}” ({group})" for username, group in STAFF_USERS.items())
+        self.stdout.write(f"Staff roles, same password: {roles}.")
 
     # Images
 
@@ -535,6 +541,15 @@ class Command(BaseCommand):
         user.is_staff = user.is_superuser = user.is_active = True
         user.set_password(ADMIN_PASSWORD)
         user.save()
+
+    def staff_users(self):
+        for username, group_name in STAFF_USERS.items():
+            user, __ = get_user_model().objects.get_or_create(
+                username=username, defaults={"email": f"{username}@example.org"}
+            )
+            user.set_password(ADMIN_PASSWORD)
+            user.save()
+            user.groups.set([Group.objects.get(name=group_name)])
 
 
 def poster(rng, top, bottom, light, size=(1600, 1000)):
