@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import FormView
@@ -37,6 +38,16 @@ class BookingActionView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormV
 
     def get_page_subtitle(self):
         return str(self.object)
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {
+                "url": reverse(self.listing_url_name),
+                "label": capfirst(self.model._meta.verbose_name_plural),
+            },
+            {"url": "", "label": f"{self.get_page_title()}: {self.object}"},
+        ]
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
