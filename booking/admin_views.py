@@ -13,7 +13,7 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from booking import services
-from booking.models import Performance, Reservation
+from booking.models import Performance, Reservation, ReservationStatus
 
 
 class BookingActionView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView):
@@ -77,6 +77,11 @@ class CancelReservationView(BookingActionView):
         return Reservation.objects.select_related("performance__show")
 
     def get_description(self):
+        if self.object.status == ReservationStatus.PENDING:
+            return _(
+                "This booking by %(name)s for %(performance)s was never confirmed: it holds no "
+                "seats, and its confirmation link stops working."
+            ) % {"name": self.object.name, "performance": self.object.performance}
         return ngettext(
             "The %(seats)d seat of %(name)s for %(performance)s goes back on sale, the ticket "
             "stops working, and %(name)s gets an email.",
@@ -107,8 +112,13 @@ class ReissueTicketView(BookingActionView):
         ) % {"email": self.object.email}
 
     def perform(self, form):
-        services.reissue_ticket(self.object.pk, by=self.request.user)
-        return _("A new ticket for %(reference)s has been sent.") % {
+        issued = services.reissue_ticket(self.object.pk, by=self.request.user)
+        if issued.email_sent is False:
+            messages.warning(
+                self.request,
+                _("The email did not leave: the old ticket no longer works, so resend it later."),
+            )
+        return _("A new ticket for %(reference)s has been issued.") % {
             "reference": self.object.reference
         }
 
@@ -118,7 +128,7 @@ class CancelPerformanceForm(forms.Form):
         label=gettext_lazy("What happens to its bookings?"),
         widget=forms.RadioSelect,
         choices=[
-            ("cancel", gettext_lazy("Cancel them all and email every booker")),
+            ("cancel", gettext_lazy("Cancel them all and email every confirmed booker")),
             ("keep", gettext_lazy("Keep them: I will contact the bookers myself")),
         ],
     )

@@ -1,4 +1,6 @@
-"""The booker's emails: confirmation link, ticket, cancellation. Text and HTML, translated.
+"""The booker's emails: confirmation link, ticket, cancellation, performance cancelled.
+
+Text and HTML, translated.
 
 Each sender returns True when the backend accepted the message. A failure is logged without
 the address or any token, and reported to the caller so the visitor can be told what to do.

@@ -274,6 +274,7 @@ class Reservation(models.Model):
         indexes = [models.Index(fields=["performance", "status"])]
         permissions = [
             ("check_in_reservation", _("Can check in reservations at the door")),
+            ("undo_check_in", _("Can undo a check-in")),
         ]
 
     def __str__(self):

@@ -283,8 +283,9 @@ def cancel(reservation_id, *, by=None, now=None):
     """
     now = now or timezone.now()
     with transaction.atomic():
+        # of=("self",): lock the reservation only; confirm locks the performance first.
         reservation = (
-            Reservation.objects.select_for_update()
+            Reservation.objects.select_for_update(of=("self",))
             .select_related("performance")
             .get(pk=reservation_id)
         )
@@ -333,6 +334,8 @@ def cancel_performance(performance_id, *, cancel_reservations, by=None, now=None
     now = now or timezone.now()
     with transaction.atomic():
         performance = Performance.objects.select_for_update().get(pk=performance_id)
+        if performance.is_cancelled:
+            raise BookingRefused(_("This performance is already cancelled."))
         performance.is_cancelled = True
         performance.save(update_fields=["is_cancelled"])
         cancelled = []

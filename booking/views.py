@@ -272,12 +272,20 @@ def calendar(request):
 @private
 @require_safe
 def ticket_code(request, token):
-    """Where the QR code points: what the ticket is for, without any personal data."""
+    """Where the QR code points: the door's preview for staff; for anyone else, what the ticket
+    is for, without any personal data."""
     reservation = (
         Reservation.objects.for_ticket_token(token)
         .select_related("performance__venue", "performance__show")
         .first()
     )
+    if request.user.has_perm("booking.check_in_reservation"):
+        from checkin.views import render_door
+
+        performance_id = reservation.performance_id if reservation else None
+        response = render_door(request, performance_id, initial_code=token)
+        response["Referrer-Policy"] = "no-referrer"
+        return response
     if reservation is None:
         raise Http404
     response = TemplateResponse(

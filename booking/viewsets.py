@@ -16,6 +16,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.widgets import ListingButton
+from wagtail.log_actions import log
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.snippets.views.snippets import EditView, IndexView, SnippetViewSet, SnippetViewSetGroup
 
@@ -261,11 +262,22 @@ class ReservationIndexView(IndexView):
         return buttons
 
 
+class ReservationEditView(EditView):
+    def save_instance(self):
+        """Save only the corrected fields, so a racing cancel or check-in is never undone."""
+        instance = self.form.save(commit=False)
+        instance.save(update_fields=[field for field in self.form.changed_data] or ["name"])
+        self.has_content_changes = self.form.has_changed()
+        log(instance=instance, action="wagtail.edit", content_changed=self.has_content_changes)
+        return instance
+
+
 class ReservationViewSet(SnippetViewSet):
     model = Reservation
     icon = "list-ul"
     menu_label = _("Reservations")
     index_view_class = ReservationIndexView
+    edit_view_class = ReservationEditView
     filterset_class = ReservationFilterSet
     search_fields = ["reference", "name", "email"]
     search_backend_name = None

@@ -1,5 +1,7 @@
 """Registers the box office in the Wagtail admin: menu, actions, audit log labels, dashboard."""
 
+from django.contrib import messages
+from django.shortcuts import redirect
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -8,7 +10,7 @@ from wagtail.log_actions import LogFormatter
 from wagtail.snippets.models import register_snippet
 
 from booking import services
-from booking.models import Performance
+from booking.models import Performance, Reservation
 from booking.viewsets import ADMIN_URLS, BoxOfficeGroup
 
 register_snippet(BoxOfficeGroup)
@@ -61,3 +63,12 @@ class UpcomingPerformancesPanel(Component):
 def add_upcoming_performances_panel(request, panels):
     if request.user.has_perm("booking.view_performance"):
         panels.append(UpcomingPerformancesPanel())
+
+
+@hooks.register("before_delete_snippet")
+def keep_reservations(request, instances):
+    """Reservations are never deleted, not even in bulk or by a superuser: they are cancelled."""
+    if any(isinstance(instance, Reservation) for instance in instances):
+        messages.error(request, _("Bookings cannot be deleted: cancel them instead."))
+        return redirect("wagtailsnippets_booking_reservation:list")
+    return None

@@ -251,6 +251,9 @@ WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "txt", "xlsx"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
+# Nothing is fetched from outside at run time: no Gravatar avatars, no release check.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAILADMIN_UPGRADE_NOTIFICATION_ENABLED = False
 WAGTAILADMIN_COMMENTS_ENABLED = True
 # Complex page forms in the editor can exceed Django's default of 1000 fields.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000

@@ -1,7 +1,8 @@
 """The staff roles, least privilege each (see docs/security-notes.md for the table).
 
 Editors write pages, images and documents, and publish; they see no booking data. Box office
-runs venues, performances and reservations, and may check in. Door staff only check in.
+runs venues, performances and reservations, and may check in and undo a check-in. Door staff
+only check in.
 Wagtail's "Moderators" group is removed: publishing is the Editors' job here.
 """
 
@@ -46,9 +47,13 @@ def create_groups(apps, schema_editor):
                 group=editors, page=root, permission=permission("wagtailcore", codename)
             )
     Group.objects.filter(name="Moderators").delete()
+    # Wagtail's default approval workflow waited on the Moderators: Editors publish directly.
+    apps.get_model("wagtailcore", "Workflow").objects.filter(name="Moderators approval").update(
+        active=False
+    )
 
     box_office, __ = Group.objects.get_or_create(name="Box office")
-    box_office.permissions.add(access_admin, check_in)
+    box_office.permissions.add(access_admin, check_in, permission("booking", "undo_check_in"))
     for model, actions in BOX_OFFICE.items():
         for action in actions:
             box_office.permissions.add(permission("booking", f"{action}_{model}"))

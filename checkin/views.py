@@ -1,0 +1,201 @@
+"""The door view in the Wagtail admin and the JSON endpoints it talks to."""
+
+import json
+
+from django.contrib.auth.decorators import permission_required
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from checkin import services
+from checkin.forms import TicketRequestForm, UndoForm
+from checkin.services import State
+
+CHECK_IN_PERMISSION = "booking.check_in_reservation"
+UNDO_PERMISSION = "booking.undo_check_in"
+
+door_staff_only = permission_required(CHECK_IN_PERMISSION, raise_exception=True)
+
+
+def staff_name(user):
+    return (user.get_full_name() or user.get_username()) if user else _("someone")
+
+
+def describe(check, performance):
+    """The sentence the door reads, for each state."""
+    reservation = check.reservation
+    if check.state == State.VALID:
+        return ngettext(
+            "Valid ticket: %(name)s, %(seats)d person.",
+            "Valid ticket: %(name)s, %(seats)d people.",
+            reservation.seats,
+        ) % {"name": reservation.name, "seats": reservation.seats}
+    if check.state == State.CHECKED_IN:
+        return ngettext(
+            "Checked in: %(seats)d person. Enjoy the show!",
+            "Checked in: %(seats)d people. Enjoy the show!",
+            reservation.seats,
+        ) % {"seats": reservation.seats}
+    if check.state == State.ALREADY_CHECKED_IN:
+        return _("Already checked in at %(time)s by %(user)s.") % {
+            "time": date_format(timezone.localtime(reservation.checked_in_at), "H:i"),
+            "user": staff_name(reservation.checked_in_by),
+        }
+    if check.state == State.OTHER_PERFORMANCE:
+        return _("This ticket is for another performance: %(performance)s.") % {
+            "performance": reservation.performance
+        }
+    return {
+        State.UNKNOWN: _("Not a valid ticket for this theatre."),
+        State.PENDING: _("Not confirmed: the booking was never confirmed from its email."),
+        State.CANCELLED: _("Cancelled: this ticket admits nobody."),
+        State.EXPIRED: _("Expired: the booking was never confirmed."),
+    }[check.state]
+
+
+def as_json(check, performance):
+    reservation = check.reservation
+    data = {
+        "state": check.state,
+        "admit": check.state == State.VALID,
+        "message": describe(check, performance),
+        "counters": check.counters,
+    }
+    if reservation is not None and check.state != State.UNKNOWN:
+        data["reservation"] = {"id": reservation.pk, "reference": reservation.reference}
+    # Names only for this performance's parties: the door needs no one else's.
+    if check.state in (State.VALID, State.CHECKED_IN, State.ALREADY_CHECKED_IN):
+        data["reservation"].update(
+            name=reservation.name,
+            seats=reservation.seats,
+            show=reservation.performance.show.title,
+            action=ngettext(
+                "Check in %(seats)d person", "Check in %(seats)d people", reservation.seats
+            )
+            % {"seats": reservation.seats},
+        )
+    if reservation is not None and reservation.checked_in_at:
+        data["checked_in_at"] = reservation.checked_in_at.isoformat()
+        data["checked_in_by"] = staff_name(reservation.checked_in_by)
+    return data
+
+
+def bad_request(form):
+    return JsonResponse({"error": "invalid", "fields": form.errors.get_json_data()}, status=400)
+
+
+def parse(request, form_class):
+    try:
+        data = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        data = None
+    if not isinstance(data, dict):
+        data = {"__all__": None}
+    return form_class(data)
+
+
+@never_cache
+@door_staff_only
+@require_GET
+def door(request):
+    return render_door(request, request.GET.get("performance"))
+
+
+def render_door(request, performance_id=None, initial_code=""):
+    """The door page for a chosen performance (default: the next one), maybe with a code."""
+    performances = list(services.door_performances()[:30])
+    chosen = next(
+        (p for p in performances if str(p.pk) == str(performance_id)),
+        performances[0] if performances else None,
+    )
+    return render(
+        request,
+        "checkin/door.html",
+        {
+            "performances": performances,
+            "performance": chosen,
+            "counters": services.counters(chosen) if chosen else None,
+            "can_undo": request.user.has_perm(UNDO_PERMISSION),
+            "initial_code": initial_code,
+        },
+    )
+
+
+@never_cache
+@door_staff_only
+@require_POST
+def preview(request):
+    form = parse(request, TicketRequestForm)
+    if not form.is_valid():
+        return bad_request(form)
+    performance = form.cleaned_data["performance"]
+    check = services.preview(
+        performance,
+        code=form.cleaned_data["code"],
+        reservation_id=form.cleaned_data["reservation"],
+    )
+    return JsonResponse(as_json(check, performance))
+
+
+@never_cache
+@door_staff_only
+@require_POST
+def confirm(request):
+    form = parse(request, TicketRequestForm)
+    if not form.is_valid():
+        return bad_request(form)
+    performance = form.cleaned_data["performance"]
+    check = services.check_in(
+        performance,
+        by=request.user,
+        code=form.cleaned_data["code"],
+        reservation_id=form.cleaned_data["reservation"],
+    )
+    return JsonResponse(as_json(check, performance))
+
+
+@never_cache
+@door_staff_only
+@require_GET
+def search(request):
+    performance = services.door_performances().filter(pk=request.GET.get("performance")).first()
+    if performance is None:
+        return JsonResponse({"error": "invalid"}, status=400)
+    results = [
+        {
+            "id": reservation.pk,
+            "reference": reservation.reference,
+            "name": reservation.name,
+            "seats": reservation.seats,
+            "checked_in": reservation.is_checked_in,
+        }
+        for reservation in services.search(performance, request.GET.get("q", ""))
+    ]
+    return JsonResponse({"results": results})
+
+
+@never_cache
+@permission_required(UNDO_PERMISSION, raise_exception=True)
+@require_POST
+def undo(request):
+    form = parse(request, UndoForm)
+    if not form.is_valid():
+        return bad_request(form)
+    try:
+        reservation = services.undo_check_in(
+            form.cleaned_data["reservation"], by=request.user, reason=form.cleaned_data["reason"]
+        )
+    except services.UndoRefused as refusal:
+        return JsonResponse({"error": "refused", "message": str(refusal)}, status=409)
+    return JsonResponse(
+        {
+            "message": _("Check-in of %(reference)s undone.")
+            % {"reference": reservation.reference},
+            "counters": services.counters(reservation.performance),
+        }
+    )

@@ -1,0 +1,32 @@
+"""Puts the door in the Wagtail admin: its URLs, its menu item, its audit log labels."""
+
+from django.urls import include, path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+
+from checkin import services, urls
+from checkin.views import CHECK_IN_PERMISSION
+
+
+class CheckInMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm(CHECK_IN_PERMISSION)
+
+
+@hooks.register("register_admin_urls")
+def register_checkin_urls():
+    return [path("checkin/", include(urls))]
+
+
+@hooks.register("register_admin_menu_item")
+def register_checkin_menu_item():
+    return CheckInMenuItem(
+        _("Check-in"), reverse("checkin:door"), icon_name="tick", order=100, name="checkin"
+    )
+
+
+@hooks.register("register_log_actions")
+def register_checkin_log_actions(actions):
+    actions.register_action(services.CHECK_IN_ACTION, _("Check in"), _("Checked in at the door"))
+    actions.register_action(services.UNDO_CHECK_IN_ACTION, _("Undo check-in"), _("Check-in undone"))
