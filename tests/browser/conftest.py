@@ -2,8 +2,10 @@
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -14,10 +16,13 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# Screenshots of what users saw, kept after the run (var/ is git-ignored).
+ARTIFACTS = Path(settings.BASE_DIR) / "var" / "test-artifacts"
+PHONE = {"viewport": {"width": 375, "height": 812}, "device_scale_factor": 2}
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright():
     if not os.path.exists(CHROMIUM):
         if os.environ.get("CI"):
             pytest.fail("Chromium is missing: .ci/run installs Debian's chromium package")
@@ -27,15 +32,51 @@ def browser():
     # Playwright's sync API runs an event loop; Django's live server tests are synchronous.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture
 def phone(browser):
     """A 375 px wide phone screen."""
-    context = browser.new_context(viewport={"width": 375, "height": 812}, device_scale_factor=2)
+    context = browser.new_context(**PHONE)
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def camera_phone(playwright):
+    """A phone whose camera films a given .y4m video: camera_phone(path) -> page."""
+    browsers = []
+
+    def launch(video):
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                *CHROMIUM_ARGS,
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-video-capture={video}",
+            ],
+        )
+        browsers.append(browser)
+        context = browser.new_context(**PHONE)
+        context.grant_permissions(["camera"])
+        return context.new_page()
+
+    yield launch
+    for browser in browsers:
+        browser.close()
+
+
+@pytest.fixture
+def artifacts():
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS

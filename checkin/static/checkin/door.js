@@ -260,6 +260,8 @@
             cameraStatus.textContent = text.cameraUnavailable;
             return;
         }
+        // A restarted camera scans again what it sees, even the ticket it saw last.
+        lastCode = null;
         video.srcObject = stream;
         video.hidden = false;
         await video.play();
