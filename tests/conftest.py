@@ -1,5 +1,8 @@
 """Fixtures shared by the whole suite."""
 
+import io
+import logging
+
 import pytest
 from wagtail.models import Site
 
@@ -16,3 +19,13 @@ def home_page(db):
 def _media_root(settings, tmp_path):
     """Uploaded and generated images go to a throwaway folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def log_output():
+    """What the site's console handler (the one gunicorn and Compose collect) writes."""
+    handler = next(h for h in logging.getLogger().handlers if h.name == "console")
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    yield stream
+    handler.setStream(previous)

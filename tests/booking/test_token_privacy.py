@@ -13,16 +13,6 @@ from tests.booking.factories import after_commit, book, make_performance
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def log_output():
-    """What the site's console handler (the one gunicorn and Compose collect) writes."""
-    handler = next(h for h in logging.getLogger().handlers if h.name == "console")
-    stream = io.StringIO()
-    previous = handler.setStream(stream)
-    yield stream
-    handler.setStream(previous)
-
-
 def test_a_full_book_confirm_cancel_flow_logs_no_raw_token(client, home_page, log_output):
     performance = make_performance()
     with after_commit():

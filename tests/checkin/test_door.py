@@ -247,3 +247,15 @@ def test_a_cancelled_booking_cannot_be_checked_in(door, performance):
     data = post(door, CONFIRM, {"performance": performance.pk, "code": door_token(issued)})
     assert data.json()["state"] == "cancelled"
     assert Reservation.objects.get().checked_in_at is None
+
+
+def test_scanning_at_the_door_logs_no_raw_token(client, performance, log_output):
+    token = door_token(book_and_confirm(performance))
+    client.force_login(staff("Door staff"))
+    client.get(f"/t/{token}/")
+    post(client, PREVIEW, {"performance": performance.pk, "code": token})
+    post(client, CONFIRM, {"performance": performance.pk, "code": token})
+    client.get(f"/t/{token}/nope/")  # a 404: Django logs its path
+    output = log_output.getvalue()
+    assert "Not Found: /t/[redacted]/nope/" in output
+    assert token not in output
