@@ -1,5 +1,6 @@
 """The door view in the Wagtail admin and the JSON endpoints it talks to."""
 
+import functools
 import json
 
 from django.contrib.auth.decorators import permission_required
@@ -126,37 +127,32 @@ def render_door(request, performance_id=None, initial_code=""):
     )
 
 
-@never_cache
-@door_staff_only
-@require_POST
-def preview(request):
+def answer(request, check_ticket):
+    """Validate a ticket request, run `check_ticket(performance, code=, reservation_id=)`."""
     form = parse(request, TicketRequestForm)
     if not form.is_valid():
         return bad_request(form)
     performance = form.cleaned_data["performance"]
-    check = services.preview(
+    check = check_ticket(
         performance,
         code=form.cleaned_data["code"],
         reservation_id=form.cleaned_data["reservation"],
     )
     return JsonResponse(as_json(check, performance))
+
+
+@never_cache
+@door_staff_only
+@require_POST
+def preview(request):
+    return answer(request, services.preview)
 
 
 @never_cache
 @door_staff_only
 @require_POST
 def confirm(request):
-    form = parse(request, TicketRequestForm)
-    if not form.is_valid():
-        return bad_request(form)
-    performance = form.cleaned_data["performance"]
-    check = services.check_in(
-        performance,
-        by=request.user,
-        code=form.cleaned_data["code"],
-        reservation_id=form.cleaned_data["reservation"],
-    )
-    return JsonResponse(as_json(check, performance))
+    return answer(request, functools.partial(services.check_in, by=request.user))
 
 
 @never_cache
