@@ -279,7 +279,9 @@ def ticket_code(request, token):
         .select_related("performance__venue", "performance__show")
         .first()
     )
-    if request.user.has_perm("booking.check_in_reservation"):
+    if request.user.has_perm("wagtailadmin.access_admin") and request.user.has_perm(
+        "booking.check_in_reservation"
+    ):
         from checkin.views import render_door
 
         performance_id = reservation.performance_id if reservation else None

@@ -141,8 +141,13 @@ class UndoRefused(Exception):
 def undo_check_in(reservation_id, *, by, reason):
     """Take back a check-in made by mistake, with the reason, in the audit log."""
     with transaction.atomic():
-        reservation = Reservation.objects.select_for_update().get(pk=reservation_id)
-        if not reservation.is_checked_in:
+        reservation = (
+            Reservation.objects.select_for_update(of=("self",))
+            .select_related("performance")
+            .filter(pk=reservation_id)
+            .first()
+        )
+        if reservation is None or not reservation.is_checked_in:
             raise UndoRefused(_("This booking is not checked in."))
         if reservation.performance.starts_at < timezone.now() - UNDO_WINDOW:
             raise UndoRefused(_("The performance is over: its check-ins can no longer change."))

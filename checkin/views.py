@@ -80,7 +80,7 @@ def as_json(check, performance):
             )
             % {"seats": reservation.seats},
         )
-    if reservation is not None and reservation.checked_in_at:
+    if check.state in (State.CHECKED_IN, State.ALREADY_CHECKED_IN):
         data["checked_in_at"] = reservation.checked_in_at.isoformat()
         data["checked_in_by"] = staff_name(reservation.checked_in_by)
     return data
@@ -159,7 +159,12 @@ def confirm(request):
 @door_staff_only
 @require_GET
 def search(request):
-    performance = services.door_performances().filter(pk=request.GET.get("performance")).first()
+    performance_id = request.GET.get("performance", "")
+    performance = (
+        services.door_performances().filter(pk=performance_id).first()
+        if performance_id.isdigit()
+        else None
+    )
     if performance is None:
         return JsonResponse({"error": "invalid"}, status=400)
     results = [

@@ -131,3 +131,21 @@ def test_a_typed_code_is_checked_in_once(live_server, phone, artifacts):
     phone.press("#door-code", "Enter")
     phone.wait_for_selector("[data-result][data-state=unknown]")
     phone.screenshot(path=artifacts / "door-6-unknown.png")
+
+
+def test_staff_opening_a_ticket_url_get_the_door_preview_and_can_check_in(live_server, phone):
+    from booking.tokens import ticket_token
+
+    show = make_show(make_show_index(ensure_home_page()), title="The Tempest")
+    performance = make_performance(show, days_from_now=0.2)
+    door_staff_user()
+    book_and_confirm_on_a_phone(phone, live_server, show, performance)
+    token = ticket_token(Reservation.objects.get().ticket_nonce)
+    log_in_to_the_door(phone, live_server)
+
+    # As a phone's own camera app opens it: the page sends no Referer, yet its requests pass CSRF.
+    phone.goto(f"{live_server.url}/t/{token}/")
+    phone.wait_for_selector("[data-result][data-state=valid]")
+    phone.click("[data-admit]")
+    phone.wait_for_selector("[data-result][data-state=checked_in]")
+    assert Reservation.objects.get().checked_in_at is not None

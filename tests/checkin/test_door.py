@@ -259,3 +259,20 @@ def test_scanning_at_the_door_logs_no_raw_token(client, performance, log_output)
     output = log_output.getvalue()
     assert "Not Found: /t/[redacted]/nope/" in output
     assert token not in output
+
+
+def test_search_and_undo_answer_bad_input_without_a_server_error(client, performance):
+    client.force_login(staff("Box office"))
+    xhr = {"HTTP_X_REQUESTED_WITH": "XMLHttpRequest"}
+    assert client.get("/admin/checkin/search/", {"performance": "abc"}, **xhr).status_code == 400
+    response = post(client, "/admin/checkin/undo/", {"reservation": 999999, "reason": "x"})
+    assert response.status_code == 409
+
+
+def test_a_check_in_at_another_performance_is_not_offered_for_undo(door, performance):
+    other = make_performance(performance.show, days_from_now=3)
+    issued = book_and_confirm(other)
+    services.check_in(other, by=None, reservation_id=issued.reservation.pk)
+    data = post(door, PREVIEW, {"performance": performance.pk, "code": door_token(issued)}).json()
+    assert data["state"] == "other_performance"
+    assert "checked_in_at" not in data

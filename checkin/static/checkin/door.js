@@ -42,7 +42,14 @@
             body: JSON.stringify(body),
         });
         if (!response.ok) {
-            throw new Error(`HTTP ${response.status}`);
+            const error = new Error(`HTTP ${response.status}`);
+            error.status = response.status;
+            try {
+                error.message = (await response.json()).message || "";
+            } catch (parseError) {
+                error.message = "";
+            }
+            throw error;
         }
         return response.json();
     }
@@ -82,16 +89,23 @@
             admit.textContent = reservation.action;
         }
         if (undoForm) {
-            undoForm.hidden = !data.checked_in_at;
+            undoForm.hidden = !["checked_in", "already_checked_in"].includes(data.state);
         }
         updateCounters(data.counters);
         cue(data.state === "valid" || data.state === "checked_in");
     }
 
-    function showError() {
+    function showError(error) {
         result.hidden = false;
         result.dataset.state = "error";
-        message.textContent = text.errorMessage;
+        // The server's own words when it gave a reason; otherwise what the status means.
+        if (error && error.message && !error.message.startsWith("HTTP")) {
+            message.textContent = error.message;
+        } else if (error && (error.status === 403 || error.status === 401)) {
+            message.textContent = text.sessionMessage;
+        } else {
+            message.textContent = text.errorMessage;
+        }
         details.textContent = "";
         admit.hidden = true;
         cue(false);
@@ -106,7 +120,7 @@
         try {
             show(await post(text.previewUrl, { performance, ...request }));
         } catch (error) {
-            showError();
+            showError(error);
         } finally {
             busy = false;
             codeInput.value = "";
@@ -132,7 +146,7 @@
             // A retry after a dropped connection gets the check-in that already happened.
             show(await post(text.confirmUrl, { performance, ...current }));
         } catch (error) {
-            showError();
+            showError(error);
         } finally {
             busy = false;
             admit.disabled = false;
@@ -155,7 +169,7 @@
                 result.dataset.state = "pending";
                 updateCounters(data.counters);
             } catch (error) {
-                showError();
+                showError(error);
             }
         });
     }
