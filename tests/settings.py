@@ -9,6 +9,7 @@ os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-used-anywhere-els
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECURE_COOKIES", "false")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 
 from website.settings import *  # noqa: F403
 from website.settings import DATABASES, STORAGES, VAR_DIR

@@ -197,6 +197,10 @@ STORAGES = {
 # Security. TLS ends at nginx, which sets X-Forwarded-Proto.
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# nginx redirects HTTP already; this catches a request that reached gunicorn some other way.
+# The Compose health check calls /healthz over plain HTTP inside the container.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
@@ -205,6 +209,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Wagtail's page preview is an iframe of the site itself.
 X_FRAME_OPTIONS = "SAMEORIGIN"
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SILENCED_SYSTEM_CHECKS = [
+    # HSTS is sent by nginx on every response, static files included (infra/nginx/).
+    "security.W004",
+    # X-Frame-Options is SAMEORIGIN, not DENY: Wagtail's page preview frames the site itself.
+    "security.W019",
+]
 
 
 # Logging: to the console, where gunicorn and Compose collect it.
