@@ -180,3 +180,40 @@ def test_rapid_booking_posts_are_limited_while_pages_still_load(stack):
     limited = session.post(show_url, data={}, headers={"Origin": stack.https})
     assert limited.status_code == 429 and "Too many requests" in limited.text
     assert session.get(show_url).status_code == 200
+
+
+def test_a_backup_restores_into_an_empty_database(stack, tmp_path):
+    """The documented procedure (docs/deployment.md): pg_dump -Fc, then pg_restore."""
+    import subprocess
+
+    source = stack.env["DATABASE_URL"]
+    server, __, name = source.rpartition("/")
+    restored = f"{name}_restored"
+    dump = tmp_path / "backup.dump"
+    count = "SELECT count(*) FROM booking_reservation"
+
+    def psql(url, sql):
+        return subprocess.run(
+            ["psql", url, "-tAc", sql], check=True, capture_output=True, text=True
+        ).stdout.strip()
+
+    subprocess.run(["pg_dump", "-Fc", "--no-owner", "-f", str(dump), source], check=True)
+    psql(f"{server}/postgres", f'CREATE DATABASE "{restored}"')
+    try:
+        subprocess.run(
+            [
+                "pg_restore",
+                "--no-owner",
+                "--exit-on-error",
+                "-d",
+                f"{server}/{restored}",
+                str(dump),
+            ],
+            check=True,
+        )
+        assert psql(f"{server}/{restored}", count) == psql(source, count)
+        assert psql(f"{server}/{restored}", "SELECT count(*) FROM wagtailcore_page") == psql(
+            source, "SELECT count(*) FROM wagtailcore_page"
+        )
+    finally:
+        psql(f"{server}/postgres", f'DROP DATABASE IF EXISTS "{restored}"')
