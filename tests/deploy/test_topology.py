@@ -68,8 +68,16 @@ def test_static_and_media_files_come_from_nginx_with_cache_headers(stack):
     response = session.get(stack.https + poster.group(1))
     assert response.status_code == 200
     assert "max-age=604800" in response.headers["Cache-Control"]
-    # No gunicorn answered those: they are not in the backends' logs.
-    assert stylesheet not in stack.logs().split("upstream=")[0]
+
+
+def test_token_urls_send_no_referrer_and_headers_are_not_duplicated(stack):
+    session = stack.session()
+    response = session.get(f"{stack.https}/t/{'a' * 43}/")
+    assert response.status_code == 404
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    page = session.get(stack.https + "/spettacoli/")
+    assert page.headers["Referrer-Policy"] == "same-origin"
+    assert page.headers["X-Frame-Options"] == "SAMEORIGIN"
 
 
 def test_plain_http_redirects_to_https_and_unknown_hosts_get_nothing(stack):
