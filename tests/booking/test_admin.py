@@ -13,20 +13,14 @@ from wagtail.models import ModelLogEntry
 
 from booking import services
 from booking.models import Performance, Reservation, ReservationStatus
-from tests.admin_menu import main_menu_names
 from tests.booking.factories import after_commit, book, book_and_confirm, make_performance
+from tests.staff import main_menu_names, staff
 
 pytestmark = pytest.mark.django_db
 
 PERFORMANCES = "/admin/snippets/booking/performance/"
 RESERVATIONS = "/admin/snippets/booking/reservation/"
 VENUES = "/admin/snippets/booking/venue/"
-
-
-def staff(group_name):
-    user = User.objects.create_user(username=group_name.lower().replace(" ", "-"), password="x")
-    user.groups.add(Group.objects.get(name=group_name))
-    return user
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import io
 import json
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
@@ -14,20 +13,13 @@ from booking import services as booking_services
 from booking.models import Performance, Reservation
 from booking.tokens import ticket_token
 from checkin import services
-from tests.admin_menu import main_menu_names
 from tests.booking.factories import after_commit, book, book_and_confirm, make_performance
+from tests.staff import main_menu_names, staff
 
 pytestmark = pytest.mark.django_db
 
 PREVIEW = "/admin/checkin/preview/"
 CONFIRM = "/admin/checkin/confirm/"
-
-
-def staff(group_name):
-    user = User.objects.create_user(username=group_name.lower().replace(" ", "-"), password="x")
-    if group_name != "nobody":
-        user.groups.add(Group.objects.get(name=group_name))
-    return user
 
 
 @pytest.fixture

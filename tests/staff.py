@@ -1,8 +1,17 @@
-"""Read the Wagtail admin's main menu from the sidebar's JSON props, as the browser does."""
+"""Staff users for admin tests, and the Wagtail admin's main menu as the browser reads it."""
 
 import json
 
 from bs4 import BeautifulSoup
+from django.contrib.auth.models import Group, User
+
+
+def staff(group_name):
+    """A user in one of the staff groups the migrations create ("nobody": in no group)."""
+    user = User.objects.create_user(username=group_name.lower().replace(" ", "-"), password="x")
+    if group_name != "nobody":
+        user.groups.add(Group.objects.get(name=group_name))
+    return user
 
 
 def _value(item):
