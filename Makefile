@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 DEV := DEBUG=true
 TEST := DJANGO_SETTINGS_MODULE=tests.settings
 
-.PHONY: run test install install-dev migrate demo serve lint messages
+.PHONY: run test install install-dev migrate demo serve lint messages bench
 
 run: install migrate demo serve
 
@@ -50,3 +50,7 @@ serve: install
 messages: install
 	$(DEV) $(BIN)/python manage.py makemessages --locale it
 	$(DEV) $(BIN)/python manage.py compile_translations
+
+# The benchmark: the production topology under load (docs/performance.md). Needs PostgreSQL.
+bench: install-dev
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} $(BIN)/python bench/run.py

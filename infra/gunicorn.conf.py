@@ -20,3 +20,5 @@ accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# No control socket: it would live in $HOME, read-only in the container, and nothing uses it.
+control_socket_disable = True

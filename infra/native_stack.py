@@ -34,8 +34,9 @@ def wait_for(url, timeout=60, **kwargs):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            return requests.get(url, timeout=2, **kwargs)
-        except requests.ConnectionError:
+            return requests.get(url, timeout=10, **kwargs)
+        except (requests.ConnectionError, requests.Timeout):
+            # Not listening yet, or still importing the application on its first request.
             time.sleep(0.3)
     raise TimeoutError(url)
 

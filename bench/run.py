@@ -1,0 +1,335 @@
+"""`make bench`: the production topology under load, with ratios to floors measured alongside.
+
+Starts nginx in front of two gunicorn backends and a fresh PostgreSQL database (the deployment
+test's stack), loads a fixed data set, runs each scenario BENCH_ROUNDS times and prints medians,
+spreads and ratios to floors measured in the same run. Needs PostgreSQL (DATABASE_URL), nginx,
+openssl and wrk (Debian packages). Absolute numbers drift on shared machines: read the ratios.
+"""
+
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import psycopg
+import requests
+import urllib3
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+
+from infra.native_stack import SERVER_NAME, free_port, running_stack, wait_for  # noqa: E402
+
+urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
+RUSH_CLIENTS, DOOR_SCANNERS = 32, 16
+
+
+# Straight to a backend, a request says what nginx would: it came over HTTPS.
+DIRECT = {"Host": SERVER_NAME, "X-Forwarded-Proto": "https"}
+
+
+def wrk(url, connections=32, seconds=SECONDS, headers=None):
+    """Requests per second and p99 latency (ms) from wrk."""
+    options = [arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")]
+    output = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", *options, url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
+    scale = {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return rps, float(p99.group(1)) * scale, int(errors.group(1)) if errors else 0
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def session():
+    client = requests.Session()
+    client.trust_env = False
+    client.verify = False
+    return client
+
+
+def psycopg_floor(database_url, performance_id, reservation_id):
+    """What a confirmation must do, in raw SQL from 32 threads: transactions per second."""
+    stop = time.monotonic() + SECONDS
+    counts = []
+
+    def worker():
+        done = 0
+        with psycopg.connect(database_url, autocommit=False) as connection:
+            while time.monotonic() < stop:
+                with connection.transaction(), connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT id FROM booking_performance WHERE id = %s FOR UPDATE",
+                        [performance_id],
+                    )
+                    cursor.execute(
+                        "SELECT COALESCE(SUM(seats), 0) FROM booking_reservation "
+                        "WHERE performance_id = %s AND status = 'confirmed'",
+                        [performance_id],
+                    )
+                    cursor.execute(
+                        "UPDATE booking_reservation SET status = status WHERE id = %s",
+                        [reservation_id],
+                    )
+                done += 1
+        counts.append(done)
+
+    threads = [threading.Thread(target=worker) for _ in range(RUSH_CLIENTS)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(counts) / (time.monotonic() - started)
+
+
+def booking_rush(stack, rush):
+    """32 clients confirm their bookings at once; fewer seats than bookers."""
+    tokens = list(rush["tokens"])
+    lock = threading.Lock()
+    latencies, statuses = [], []
+
+    def client():
+        browser = session()
+        while True:
+            with lock:
+                if not tokens:
+                    return
+                token = tokens.pop()
+            browser.get(f"{stack.https}/b/{token}/")
+            started = time.perf_counter()
+            response = browser.post(
+                f"{stack.https}/booking/reservation/confirm/",
+                data={"csrfmiddlewaretoken": browser.cookies.get("csrftoken", "")},
+                headers={"Origin": stack.https},
+                allow_redirects=False,
+            )
+            elapsed = (time.perf_counter() - started) * 1000
+            with lock:
+                latencies.append(elapsed)
+                statuses.append(response.status_code)
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(RUSH_CLIENTS) as pool:
+        for _ in range(RUSH_CLIENTS):
+            pool.submit(client)
+    elapsed = time.monotonic() - started
+    with psycopg.connect(stack.env["DATABASE_URL"]) as connection:
+        confirmed = connection.execute(
+            "SELECT COALESCE(SUM(seats), 0) FROM booking_reservation "
+            "WHERE performance_id = %s AND status = 'confirmed'",
+            [rush["performance"]],
+        ).fetchone()[0]
+    return {
+        "confirmations_per_s": len(statuses) / elapsed,
+        "p50": percentile(latencies, 0.5),
+        "p99": percentile(latencies, 0.99),
+        "server_errors": sum(status >= 500 for status in statuses),
+        "confirmed": confirmed,
+        "seats": rush["seats"],
+    }
+
+
+def staff_session(stack):
+    browser = session()
+    page = browser.get(f"{stack.https}/admin/login/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    browser.post(
+        f"{stack.https}/admin/login/",
+        data={"csrfmiddlewaretoken": token, "username": "porta", "password": "azionelab-demo"},
+        headers={"Origin": stack.https},
+    )
+    browser.headers.update(
+        {
+            "X-CSRFToken": browser.cookies["csrftoken"],
+            "X-Requested-With": "XMLHttpRequest",
+            "Origin": stack.https,
+        }
+    )
+    return browser
+
+
+def door(stack, party):
+    """Preview with one scanner; then 16 scanners confirming at once."""
+    codes = list(party["codes"])
+    scanner = staff_session(stack)
+    previews = []
+    for code in codes[:100]:
+        started = time.perf_counter()
+        scanner.post(
+            f"{stack.https}/admin/checkin/preview/",
+            json={"performance": party["performance"], "code": code},
+        )
+        previews.append((time.perf_counter() - started) * 1000)
+
+    lock = threading.Lock()
+    confirms = []
+
+    def scan():
+        browser = staff_session(stack)
+        while True:
+            with lock:
+                if not codes:
+                    return
+                code = codes.pop()
+            started = time.perf_counter()
+            response = browser.post(
+                f"{stack.https}/admin/checkin/confirm/",
+                json={"performance": party["performance"], "code": code},
+            )
+            assert response.json()["state"] == "checked_in", response.text
+            with lock:
+                confirms.append((time.perf_counter() - started) * 1000)
+
+    with ThreadPoolExecutor(DOOR_SCANNERS) as pool:
+        for _ in range(DOOR_SCANNERS):
+            pool.submit(scan)
+    return {
+        "preview_p50": percentile(previews, 0.5),
+        "confirm_p50": percentile(confirms, 0.5),
+        "confirm_p99": percentile(confirms, 0.99),
+    }
+
+
+def worker_rss_mb(masters):
+    """Resident memory of every gunicorn worker (the masters' children), in MB."""
+    parents = {str(master.pid) for master in masters}
+    sizes = []
+    for process in Path("/proc").glob("[0-9]*"):
+        try:
+            stat = (process / "stat").read_text()
+            if stat.rsplit(")", 1)[1].split()[1] in parents:
+                status = (process / "status").read_text()
+                sizes.append(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024)
+        except (OSError, IndexError):
+            continue
+    return sizes
+
+
+def ensure_wrk():
+    if shutil.which("wrk"):
+        return
+    if os.geteuid() != 0:
+        sys.exit("make bench needs wrk: apt-get install wrk")
+    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
+
+
+def summary(values):
+    return statistics.median(values), min(values), max(values)
+
+
+def main():
+    database_url = os.environ.get("DATABASE_URL", "")
+    if not database_url.startswith(("postgres://", "postgresql://")):
+        sys.exit("make bench needs DATABASE_URL pointing to PostgreSQL")
+    ensure_wrk()
+    results = {}
+    with (
+        tempfile.TemporaryDirectory(prefix="azionelab-bench-") as workdir,
+        running_stack(
+            database_url, workdir, public_post_rate="100000r/s", public_post_burst=100000
+        ) as stack,
+    ):
+        print("Loading the data set…", flush=True)
+        data = stack.manage("shell", "-c", (BASE_DIR / "bench" / "data.py").read_text()).stdout
+        data = json.loads(data.split("BENCH-DATA ", 1)[1])
+
+        floor_port = free_port()
+        floor = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "infra/gunicorn.conf.py", "website.wsgi"],
+            cwd=BASE_DIR,
+            env={
+                **stack.env,
+                "DJANGO_SETTINGS_MODULE": "bench.floor_settings",
+                "GUNICORN_BIND": f"127.0.0.1:{floor_port}",
+            },
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        stack.processes.append(floor)
+        wait_for(f"http://127.0.0.1:{floor_port}/", headers=DIRECT)
+        home = session().get(stack.https + "/").text
+        stylesheet = re.search(r'href="(/static/[^"]+\.css)"', home).group(1)
+        masters = stack.processes[: len(stack.backend_ports)]
+        direct = f"http://127.0.0.1:{stack.backend_ports[0]}"
+
+        def record(name, value):
+            results.setdefault(name, []).append(value)
+
+        for round_number in range(ROUNDS):
+            print(f"Round {round_number + 1} of {ROUNDS}…", flush=True)
+            record("floor: nginx static file (req/s)", wrk(stack.https + stylesheet)[0])
+            record(
+                "floor: bare Django page on one backend (req/s)",
+                wrk(f"http://127.0.0.1:{floor_port}/", headers=DIRECT)[0],
+            )
+            rush = data["rush"][round_number]
+            record(
+                "floor: raw psycopg confirmation (tx/s)",
+                psycopg_floor(stack.env["DATABASE_URL"], rush["performance"], 1),
+            )
+            for count, url in data["shows"].items():
+                rps, p99, __ = wrk(stack.https + url)
+                record(f"show page, {count} performances, via nginx (req/s)", rps)
+                record(f"show page, {count} performances, via nginx (p99 ms)", p99)
+            record(
+                "show page, 10 performances, one backend direct (req/s)",
+                wrk(direct + data["shows"]["10"], headers=DIRECT)[0],
+            )
+            outcome = booking_rush(stack, rush)
+            record("booking rush (confirmations/s)", outcome["confirmations_per_s"])
+            record("booking rush (p50 ms)", outcome["p50"])
+            record("booking rush (p99 ms)", outcome["p99"])
+            record("booking rush (5xx)", outcome["server_errors"])
+            record("booking rush (confirmed - seats)", outcome["confirmed"] - outcome["seats"])
+            for key, value in door(stack, data["door"][round_number]).items():
+                record(f"door ({key.replace('_', ' ')} ms)", value)
+
+        before = worker_rss_mb(masters)
+        rps = results["show page, 10 performances, via nginx (req/s)"][-1]
+        wrk(stack.https + data["shows"]["10"], seconds=int(10000 / max(rps, 1)) + 1)
+        after = worker_rss_mb(masters)
+
+    floors = {
+        "static": statistics.median(results["floor: nginx static file (req/s)"]),
+        "django": statistics.median(results["floor: bare Django page on one backend (req/s)"]),
+        "psycopg": statistics.median(results["floor: raw psycopg confirmation (tx/s)"]),
+    }
+    ratio_to = {
+        "booking rush (confirmations/s)": "psycopg",
+        "show page, 10 performances, one backend direct (req/s)": "django",
+        "show page, 10 performances, via nginx (req/s)": "static",
+    }
+    print(f"\nAzioneLab benchmark: {ROUNDS} rounds of {SECONDS} s, {os.cpu_count()} CPUs\n")
+    print(f"{'scenario':<58} {'median':>10} {'min':>10} {'max':>10} {'ratio':>8}")
+    for name, values in results.items():
+        median, low, high = summary(values)
+        floor_name = ratio_to.get(name)
+        ratio = f"{median / floors[floor_name]:.0%}" if floor_name else ""
+        print(f"{name:<58} {median:>10.1f} {low:>10.1f} {high:>10.1f} {ratio:>8}")
+    print(
+        f"{'gunicorn worker RSS before / after ~10,000 requests (MB)':<58} "
+        f"{max(before):>10.1f} {max(after):>10.1f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
