@@ -11,6 +11,7 @@ from PIL import Image
 from booking.models import Performance, Reservation, ReservationStatus
 from booking.tokens import token_hash
 from tests.booking.factories import make_performance
+from tests.browser.visitor import book_on_a_phone
 from tests.website.factories import ensure_home_page, make_show, make_show_index
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,14 +21,7 @@ def test_book_confirm_ticket_and_cancel_on_a_phone(live_server, phone):
     show = make_show(make_show_index(ensure_home_page()), title="The Tempest")
     performance = make_performance(show, venue_capacity=30)
 
-    phone.goto(live_server.url + show.url)
-    phone.check(f"#performance-{performance.pk}")
-    phone.fill("#id_name", "Ada Lovelace")
-    phone.fill("#id_email", "ada@example.org")
-    phone.fill("#id_seats", "2")
-    phone.check("#id_privacy_acknowledged")
-    phone.click(".booking-form button[type=submit]")
-    phone.wait_for_url("**/booking/check-your-email/**")
+    book_on_a_phone(phone, live_server, show, performance, seats=2)
     assert phone.locator("h1").inner_text() == "Check your email"
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
 

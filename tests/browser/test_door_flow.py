@@ -10,6 +10,7 @@ from PIL import Image
 
 from booking.models import Reservation
 from tests.booking.factories import make_performance
+from tests.browser.visitor import book_on_a_phone
 from tests.website.factories import ensure_home_page, make_show, make_show_index
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -49,14 +50,7 @@ def y4m_video(png, path, size=(640, 480), frames=10):
 
 
 def book_and_confirm_on_a_phone(phone, live_server, show, performance):
-    phone.goto(live_server.url + show.url)
-    phone.check(f"#performance-{performance.pk}")
-    phone.fill("#id_name", "Ada Lovelace")
-    phone.fill("#id_email", "ada@example.org")
-    phone.fill("#id_seats", "3")
-    phone.check("#id_privacy_acknowledged")
-    phone.click(".booking-form button[type=submit]")
-    phone.wait_for_url("**/booking/check-your-email/**")
+    book_on_a_phone(phone, live_server, show, performance, seats=3)
     link = re.search(r"/b/[A-Za-z0-9_-]{43}/", mail.outbox[-1].body).group()
     phone.goto(live_server.url + link)
     phone.click("button:has-text('Confirm booking')")
