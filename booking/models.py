@@ -291,6 +291,10 @@ class Reservation(models.Model):
     def link_limit_reached(self):
         return self.links_sent >= settings.BOOKING_MAX_LINKS_SENT
 
+    @property
+    def can_get_a_new_link(self):
+        return self.status == ReservationStatus.PENDING and not self.link_limit_reached
+
     def can_be_cancelled(self, now=None):
         """Pending or confirmed, nobody checked in yet, and the performance not started."""
         return (

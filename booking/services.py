@@ -119,20 +119,18 @@ class IssuedLink:
         transaction.on_commit(deliver)
 
 
-def seats_remaining(performance_id):
-    return (
-        Performance.objects.with_availability()
-        .values_list("seats_remaining", flat=True)
-        .get(pk=performance_id)
-    )
+def counted(performance_id):
+    """The performance with its seats counted now (confirmed_seats, seats_remaining)."""
+    return Performance.objects.with_availability().get(pk=performance_id)
 
 
-def confirmed_seats(performance_id):
-    return (
-        Performance.objects.with_availability()
-        .values_list("confirmed_seats", flat=True)
-        .get(pk=performance_id)
-    )
+def seats_over_capacity(
+    performance_id, *, room_capacity, additional_seats, manually_occupied_seats
+):
+    """For a proposed capacity: (confirmed seats, how many of them it would leave seatless)."""
+    confirmed = counted(performance_id).confirmed_seats if performance_id else 0
+    capacity = room_capacity + additional_seats - manually_occupied_seats
+    return confirmed, max(0, confirmed - capacity)
 
 
 def new_reference():
@@ -164,7 +162,7 @@ def request_booking(performance_id, *, name, email, seats, now=None):
                 _("At most %(limit)d seats per booking for this performance.")
                 % {"limit": performance.max_seats_per_booking}
             )
-        remaining = max(0, seats_remaining(performance.pk))
+        remaining = counted(performance.pk).available_seats
         if seats > remaining:
             if remaining == 0:
                 raise NotEnoughSeats(_("Sorry, this performance is sold out."))
@@ -255,7 +253,7 @@ def confirm(link_token, *, now=None):
             refusal = LinkExpired()
         elif not performance.is_open_for_booking(now):
             refusal = PerformanceNotBookable()
-        elif seats_remaining(performance.pk) < reservation.seats:
+        elif counted(performance.pk).seats_remaining < reservation.seats:
             refusal = SoldOut()
 
         if refusal:

@@ -139,8 +139,7 @@ def check_your_email(request):
         {
             "reservation": reservation,
             "email_failed": email_failed,
-            "can_resend": reservation.status == ReservationStatus.PENDING
-            and not reservation.link_limit_reached,
+            "can_resend": reservation.can_get_a_new_link,
         },
     )
 

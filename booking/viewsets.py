@@ -96,21 +96,20 @@ class PerformanceForm(WagtailAdminModelForm):
         venue = cleaned_data.get("venue")
         if venue is None or not all(f in cleaned_data for f in services.CAPACITY_FIELDS):
             return cleaned_data
-        confirmed = (self.instance.pk and services.confirmed_seats(self.instance.pk)) or 0
-        remaining = (
-            venue.capacity
-            + cleaned_data["additional_seats"]
-            - cleaned_data["manually_occupied_seats"]
-            - confirmed
+        confirmed, over = services.seats_over_capacity(
+            self.instance.pk,
+            room_capacity=venue.capacity,
+            additional_seats=cleaned_data["additional_seats"],
+            manually_occupied_seats=cleaned_data["manually_occupied_seats"],
         )
-        if remaining < 0 and not cleaned_data.get("confirm_overbooking"):
+        if over and not cleaned_data.get("confirm_overbooking"):
             self.add_error(
                 "confirm_overbooking",
                 _(
                     "%(confirmed)d seats are already confirmed, %(over)d more than this capacity "
                     "allows. Tick the box to save anyway."
                 )
-                % {"confirmed": confirmed, "over": -remaining},
+                % {"confirmed": confirmed, "over": over},
             )
         return cleaned_data
 

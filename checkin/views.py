@@ -94,10 +94,9 @@ def parse(request, form_class):
     try:
         data = json.loads(request.body or b"{}")
     except (ValueError, UnicodeDecodeError):
-        data = None
-    if not isinstance(data, dict):
-        data = {"__all__": None}
-    return form_class(data)
+        data = {}
+    # Anything but a JSON object is an empty request: the form then says what is missing.
+    return form_class(data if isinstance(data, dict) else {})
 
 
 @never_cache
