@@ -8,6 +8,7 @@ urlpatterns = [
     # Short paths for the emailed link and the QR code; their tokens are redacted from logs.
     path("b/<str:token>/", views.open_link, name="link"),
     path("t/<str:token>/", views.ticket_code, name="ticket_code"),
+    path("booking/show/<int:show_id>/", views.book, name="book"),
     path("booking/check-your-email/", views.check_your_email, name="requested"),
     path("booking/check-your-email/resend/", views.resend_link, name="resend"),
     path("booking/reservation/", views.reservation, name="reservation"),

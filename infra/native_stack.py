@@ -177,6 +177,7 @@ def running_stack(
                 "NGINX_STATIC_ROOT": str(workdir / "static"),
                 "NGINX_MEDIA_ROOT": str(workdir / "media"),
                 "NGINX_LOG_DIR": str(workdir / "logs"),
+                "NGINX_CACHE_DIR": str(workdir / "cache"),
                 "NGINX_PUBLIC_POST_RATE": public_post_rate,
                 "NGINX_PUBLIC_POST_BURST": str(public_post_burst),
             },

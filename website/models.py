@@ -1,5 +1,8 @@
 """Wagtail pages of the company's site and its site-wide settings."""
 
+import time
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models
@@ -20,8 +23,21 @@ from website.blocks import BodyBlock, CreditBlock
 CARD_IMAGE_PREFETCH = "hero_image__renditions"
 
 
+def shared_with_every_visitor(request):
+    """Whether a page response may be cached and served to other visitors.
+
+    Only plain GETs (and HEADs) from visitors without a session: a session means a logged-in
+    editor (the userbar) or a visitor past a page password. Previews are never shared.
+    """
+    return (
+        request.method in ("GET", "HEAD")
+        and not getattr(request, "is_preview", False)
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+    )
+
+
 class BasePage(Page):
-    """Fields and behaviour every page of the site shares: SEO and sharing."""
+    """Fields and behaviour every page of the site shares: SEO, sharing, the micro-cache."""
 
     social_image = models.ForeignKey(
         "wagtailimages.Image",
@@ -40,6 +56,17 @@ class BasePage(Page):
 
     class Meta:
         abstract = True
+
+    def serve(self, request, *args, **kwargs):
+        response = super().serve(request, *args, **kwargs)
+        if shared_with_every_visitor(request):
+            # nginx may serve this page to others until the end of the second named here, an
+            # absolute time: its relative form counts whole seconds from a clock that ticks
+            # once a second, so "1" could mean nearly 2 (docs/performance.md, ADR 0012).
+            # nginx hides the header from browsers; no other response carries it.
+            last_second = int(time.time()) + settings.PAGE_MICRO_CACHE_SECONDS - 1
+            response["X-Accel-Expires"] = f"@{last_second}"
+        return response
 
     def get_meta_description(self):
         return self.search_description or self.get_fallback_description()
@@ -298,13 +325,6 @@ class ShowPage(BasePage):
         context["booking_form"] = booking_form
         context["bookable"] = any(p.booking_state() == "open" for p in performances)
         return context
-
-    def serve(self, request, *args, **kwargs):
-        if request.method == "POST":
-            from booking.views import book
-
-            return book(request, self)
-        return super().serve(request, *args, **kwargs)
 
     def serve_booking_form(self, request, form):
         """The show page again, with a submitted booking form and its errors."""

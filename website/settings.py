@@ -155,6 +155,9 @@ BOOKING_MAX_LINKS_SENT = env.int("BOOKING_MAX_LINKS_SENT", default=3)
 # Names and emails are erased this many days after the performance (manage.py
 # erase_personal_data, run by cron).
 BOOKING_PERSONAL_DATA_DAYS = env.int("BOOKING_PERSONAL_DATA_DAYS", default=30)
+# nginx may serve an anonymous page view to other visitors for this many seconds, so the seats
+# left on a show page are at most this stale; booking and confirming always recount.
+PAGE_MICRO_CACHE_SECONDS = 1
 
 
 # Authentication

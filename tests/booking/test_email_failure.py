@@ -6,6 +6,7 @@ from unittest import mock
 import pytest
 from bs4 import BeautifulSoup
 from django.core import mail
+from django.urls import reverse
 
 from booking.models import Reservation
 from tests.booking.factories import make_performance
@@ -22,7 +23,7 @@ def performance():
 
 def post_booking(client, performance):
     return client.post(
-        performance.show.url,
+        reverse("booking:book", args=[performance.show.pk]),
         {
             "performance": performance.pk,
             "name": "Ada Lovelace",

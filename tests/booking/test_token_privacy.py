@@ -5,6 +5,7 @@ import logging
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from booking.logging import redact
 from booking.tokens import ticket_token
@@ -17,7 +18,7 @@ def test_a_full_book_confirm_cancel_flow_logs_no_raw_token(client, home_page, lo
     performance = make_performance()
     with after_commit():
         client.post(
-            performance.show.url,
+            reverse("booking:book", args=[performance.show.pk]),
             {
                 "performance": performance.pk,
                 "name": "Ada Lovelace",

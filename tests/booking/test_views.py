@@ -5,6 +5,7 @@ import datetime
 import pytest
 from bs4 import BeautifulSoup
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 
 from booking.models import Performance, Reservation, ReservationStatus
@@ -44,7 +45,7 @@ def soup(response):
 
 def post_booking(client, show, data):
     with after_commit():
-        return client.post(show.url, data)
+        return client.post(reverse("booking:book", args=[show.pk]), data)
 
 
 def open_link(client, token):
@@ -122,6 +123,63 @@ def test_invalid_input_is_explained_next_to_its_field_and_writes_nothing(
     # What the visitor typed is kept.
     if field != "name":
         assert page.find("input", attrs={"name": "name"})["value"] == "Ada Lovelace"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"HTTP_SEC_FETCH_SITE": "cross-site", "HTTP_ORIGIN": "https://elsewhere.example"},
+        {"HTTP_SEC_FETCH_SITE": "same-site", "HTTP_ORIGIN": "https://tickets.example.org"},
+        {"HTTP_ORIGIN": "https://elsewhere.example"},  # a browser without Fetch Metadata
+        {"HTTP_ORIGIN": "null"},
+    ],
+)
+def test_a_booking_form_sent_from_another_site_is_refused_and_writes_nothing(
+    client, show, performance, headers
+):
+    with after_commit():
+        response = client.post(
+            reverse("booking:book", args=[show.pk]), valid_data(performance), **headers
+        )
+    assert response.status_code == 403
+    assert "This form could not be sent" in response.content.decode()
+    assert not Reservation.objects.exists()
+    assert mail.outbox == []
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"HTTP_SEC_FETCH_SITE": "same-origin", "HTTP_ORIGIN": "null"},  # no-referrer pages
+        {"HTTP_ORIGIN": "http://testserver"},
+        {},  # not a browser: nothing to ride
+    ],
+)
+def test_a_booking_form_sent_from_this_site_is_accepted(client, show, performance, headers):
+    with after_commit():
+        response = client.post(
+            reverse("booking:book", args=[show.pk]), valid_data(performance), **headers
+        )
+    assert response.status_code == 302
+    assert Reservation.objects.count() == 1
+
+
+def test_the_show_page_shares_no_csrf_token_or_cookie_and_the_form_posts_to_booking(
+    client, show, performance
+):
+    response = client.get(show.url)
+    form = soup(response).select_one("form.booking-form")
+    assert form["action"] == reverse("booking:book", args=[show.pk]) + "#tickets"
+    assert form.find("input", attrs={"name": "csrfmiddlewaretoken"}) is None
+    assert not response.cookies
+    assert client.get(reverse("booking:book", args=[show.pk])).status_code == 405
+
+
+def test_booking_an_unpublished_show_is_not_found(client, show, performance):
+    show.unpublish()
+    response = post_booking(client, show, valid_data(performance))
+    assert response.status_code == 404
+    assert not Reservation.objects.exists()
 
 
 def test_a_filled_honeypot_writes_nothing(client, show, performance):

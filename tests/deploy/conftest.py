@@ -19,5 +19,7 @@ def stack(tmp_path_factory):
         if os.environ.get("CI"):
             pytest.fail("nginx is missing: .ci/run installs Debian's nginx package")
         pytest.skip("needs Debian's nginx (apt-get install nginx)")
-    with running_stack(database_url, tmp_path_factory.mktemp("deploy")) as stack:
+    # A burst of 10 public POSTs: room for the tests before the one that exhausts it.
+    workdir = tmp_path_factory.mktemp("deploy")
+    with running_stack(database_url, workdir, public_post_burst=10) as stack:
         yield stack

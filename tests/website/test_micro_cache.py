@@ -1,0 +1,67 @@
+"""Which responses tell nginx it may share them between visitors (X-Accel-Expires).
+
+nginx caches only responses carrying the header (infra/nginx, ADR 0012); the deployment test
+checks nginx's side. Here: anonymous page views carry it, and nothing personal ever does.
+"""
+
+import time
+
+import pytest
+from django.urls import reverse
+
+from tests.booking.factories import after_commit, make_performance
+from tests.staff import staff
+from tests.website.factories import make_content_page
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def show(home_page):
+    return make_performance().show
+
+
+def shared(response):
+    return response.get("X-Accel-Expires")
+
+
+def shared_until_the_end_of_this_second(response):
+    # Absolute: until the end of the second the page was rendered in, so under a second stale.
+    return shared(response) in {f"@{int(time.time())}", f"@{int(time.time()) - 1}"}
+
+
+def test_anonymous_page_views_are_shared_for_one_second_and_set_no_cookie(client, home_page, show):
+    about = make_content_page(home_page, title="Chi siamo", slug="chi-siamo")
+    for url in (home_page.url, show.get_parent().url, show.url, about.url):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert shared_until_the_end_of_this_second(response), url
+        assert not response.cookies, url
+    assert shared_until_the_end_of_this_second(client.head(show.url))
+
+
+def test_a_logged_in_editor_sees_pages_and_previews_that_are_never_shared(client, show):
+    client.force_login(staff("Editors"))
+    assert shared(client.get(show.url)) is None
+    preview = client.get(reverse("wagtailadmin_pages:view_draft", args=[show.pk]))
+    assert preview.status_code == 200
+    assert shared(preview) is None
+
+
+def test_a_visitor_with_a_session_gets_an_unshared_page(client, show):
+    # A session means a login or a page password: that visitor's view is their own.
+    client.cookies["sessionid"] = "anything"
+    assert shared(client.get(show.url)) is None
+
+
+def test_posts_searches_and_booking_pages_are_never_shared(client, show):
+    performance = show.performances.get()
+    with after_commit():
+        booked = client.post(
+            reverse("booking:book", args=[show.pk]),
+            {"performance": performance.pk, "name": "Ada", "email": "ada@example.org"},
+        )
+    assert booked.status_code == 200  # errors shown on the page again
+    assert shared(booked) is None
+    assert shared(client.get(reverse("search"), {"q": "tempesta"})) is None
+    assert shared(client.get("/no-such-page/")) is None
