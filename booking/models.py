@@ -188,6 +188,11 @@ class ExpiryReason(models.TextChoices):
 
 
 class Reservation(models.Model):
+    # Not in Wagtail's reference index: nothing links to a reservation from content, and
+    # indexing its link to the performance costs every booking and confirmation a savepoint
+    # and queries (docs/performance.md).
+    wagtail_reference_index_ignore = True
+
     performance = models.ForeignKey(
         Performance,
         on_delete=models.PROTECT,

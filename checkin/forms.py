@@ -13,8 +13,8 @@ class TicketRequestForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Evaluated per request, so that "today" is today.
-        self.fields["performance"].queryset = door_performances()
+        # Evaluated per request, so that "today" is today; the id is all an answer needs.
+        self.fields["performance"].queryset = door_performances().select_related(None)
 
     def clean(self):
         cleaned_data = super().clean()

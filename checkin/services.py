@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -56,8 +56,10 @@ def ticket_token(code):
 
 
 def find_reservation(*, code=None, reservation_id=None):
-    reservations = Reservation.objects.select_related(
-        "performance__show", "performance__venue", "checked_in_by"
+    # The show's title, not its Wagtail page: a page row is wide and slow to build, and a
+    # scan only needs the title (docs/performance.md).
+    reservations = Reservation.objects.select_related("checked_in_by").annotate(
+        show_title=F("performance__show__title")
     )
     if reservation_id is not None:
         return reservations.filter(pk=reservation_id).first()

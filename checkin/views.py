@@ -74,7 +74,7 @@ def as_json(check, performance):
         data["reservation"].update(
             name=reservation.name,
             seats=reservation.seats,
-            show=reservation.performance.show.title,
+            show=reservation.show_title,
             action=ngettext(
                 "Check in %(seats)d person", "Check in %(seats)d people", reservation.seats
             )
