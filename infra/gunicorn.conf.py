@@ -12,8 +12,9 @@ workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2
 timeout = 30
 graceful_timeout = 30
 keepalive = 5
-# Recycle workers now and then so that a slow leak cannot grow without bound.
-max_requests = 1000
+# Recycle workers now and then so that a slow leak cannot grow without bound (0: never; the
+# benchmark's memory check turns it off to see whether a worker keeps growing).
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 1000))
 max_requests_jitter = 100
 # nginx logs requests; gunicorn's access log would only repeat them (with ticket URLs).
 accesslog = None

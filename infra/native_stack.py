@@ -92,7 +92,14 @@ class Stack:
 
 @contextmanager
 def running_stack(
-    database_url, workdir, *, backends=2, workers=2, public_post_rate="10r/m", public_post_burst=5
+    database_url,
+    workdir,
+    *,
+    backends=2,
+    workers=2,
+    max_requests=1000,
+    public_post_rate="10r/m",
+    public_post_burst=5,
 ):
     """Start a fresh database, `backends` gunicorns and nginx; stop and drop them afterwards."""
     workdir = Path(workdir)
@@ -128,6 +135,7 @@ def running_stack(
             "MEDIA_ROOT": str(workdir / "media"),
             "LANGUAGE_CODE": "en",
             "GUNICORN_WORKERS": str(workers),
+            "GUNICORN_MAX_REQUESTS": str(max_requests),
             "LOG_LEVEL": "INFO",
         }
         stack = Stack(https, http_port, https_port, backend_ports, workdir, env, processes)
