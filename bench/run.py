@@ -103,6 +103,22 @@ def psycopg_floor(database_url, performance_id, reservation_id):
     return sum(counts) / (time.monotonic() - started)
 
 
+class NginxTimes:
+    """What nginx logged as request times for one endpoint, from now on: the server's share of
+    a latency, without the load generator's own CPU (it shares the machine)."""
+
+    def __init__(self, stack, request):
+        self.log = stack.workdir / "logs" / "access.log"
+        self.request = f'"{request} '
+        self.offset = self.log.stat().st_size
+
+    def milliseconds(self):
+        with open(self.log) as log:
+            log.seek(self.offset)
+            lines = [line for line in log if self.request in line]
+        return [float(re.search(r"time=([\d.]+)", line).group(1)) * 1000 for line in lines]
+
+
 def booking_rush(stack, rush):
     """32 clients confirm their bookings at once; fewer seats than bookers."""
     tokens = list(rush["tokens"])
@@ -129,11 +145,13 @@ def booking_rush(stack, rush):
                 latencies.append(elapsed)
                 statuses.append(response.status_code)
 
+    nginx = NginxTimes(stack, "POST /booking/reservation/confirm/")
     started = time.monotonic()
     with ThreadPoolExecutor(RUSH_CLIENTS) as pool:
         for _ in range(RUSH_CLIENTS):
             pool.submit(client)
     elapsed = time.monotonic() - started
+    served = nginx.milliseconds()
     with psycopg.connect(stack.env["DATABASE_URL"]) as connection:
         confirmed = connection.execute(
             "SELECT COALESCE(SUM(seats), 0) FROM booking_reservation "
@@ -144,6 +162,8 @@ def booking_rush(stack, rush):
         "confirmations_per_s": len(statuses) / elapsed,
         "p50": percentile(latencies, 0.5),
         "p99": percentile(latencies, 0.99),
+        "nginx_p50": percentile(served, 0.5),
+        "nginx_p99": percentile(served, 0.99),
         "server_errors": sum(status >= 500 for status in statuses),
         "confirmed": confirmed,
         "seats": rush["seats"],
@@ -205,13 +225,17 @@ def door(stack, party):
             with lock:
                 confirms.append((time.perf_counter() - started) * 1000)
 
+    nginx = NginxTimes(stack, "POST /admin/checkin/confirm/")
     with ThreadPoolExecutor(DOOR_SCANNERS) as pool:
         for browser in scanners:
             pool.submit(scan, browser)
+    served = nginx.milliseconds()
     return {
         "preview_p50": percentile(previews, 0.5),
         "confirm_p50": percentile(confirms, 0.5),
         "confirm_p99": percentile(confirms, 0.99),
+        "confirm_p50_in_nginx": percentile(served, 0.5),
+        "confirm_p99_in_nginx": percentile(served, 0.99),
     }
 
 
@@ -314,6 +338,8 @@ def main():
             record("booking rush (confirmations/s)", outcome["confirmations_per_s"])
             record("booking rush (p50 ms)", outcome["p50"])
             record("booking rush (p99 ms)", outcome["p99"])
+            record("booking rush (p50 ms in nginx)", outcome["nginx_p50"])
+            record("booking rush (p99 ms in nginx)", outcome["nginx_p99"])
             record("booking rush (5xx)", outcome["server_errors"])
             record("booking rush (confirmed - seats)", outcome["confirmed"] - outcome["seats"])
             for key, value in door(stack, data["door"][round_number]).items():

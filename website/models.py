@@ -180,6 +180,16 @@ class ShowIndexPage(BasePage):
     class Meta:
         verbose_name = _("show index page")
 
+    def route(self, request, path_components):
+        # Its children are shows: one query for the ShowPage, instead of Wagtail's generic
+        # child lookup followed by another for `.specific` (docs/performance.md).
+        if path_components:
+            show = ShowPage.objects.child_of(self).filter(slug=path_components[0]).first()
+            if show is not None:
+                show._cached_parent_obj = self  # as Wagtail's own route() does
+                return show.route(request, path_components[1:])
+        return super().route(request, path_components)
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         shows = ShowPage.objects.child_of(self).live().public().with_card_images()

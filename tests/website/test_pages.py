@@ -110,6 +110,16 @@ def test_show_page_shows_run_and_practical_information(client, site_pages):
     assert tickets.find("time")["datetime"] == site_pages["show"].opening_date.isoformat()
 
 
+def test_show_urls_route_to_live_shows_only(client, site_pages):
+    index, show = site_pages["index"], site_pages["show"]
+    assert client.get(show.url).status_code == 200
+    assert client.get(index.url + "no-such-show/").status_code == 404
+    assert client.get(show.url + "no-such-page/").status_code == 404
+    url = show.url
+    show.unpublish()
+    assert client.get(url).status_code == 404
+
+
 def test_show_index_splits_upcoming_and_past_shows(client, site_pages):
     soup = get_soup(client, site_pages["index"])
     upcoming = soup.find("section", attrs={"aria-labelledby": "upcoming-title"})

@@ -12,7 +12,7 @@ SHOW_INDEX_QUERIES = 15
 DEMO_HOME_PAGE_QUERIES = 14
 DEMO_SHOW_INDEX_QUERIES = 15
 # The show page reads all its performances, with availability, in one query.
-SHOW_PAGE_QUERIES = 13
+SHOW_PAGE_QUERIES = 12
 
 
 @pytest.fixture
