@@ -26,13 +26,16 @@ CARD_IMAGE_PREFETCH = "hero_image__renditions"
 def shared_with_every_visitor(request):
     """Whether a page response may be cached and served to other visitors.
 
-    Only plain GETs (and HEADs) from visitors without a session: a session means a logged-in
-    editor (the userbar) or a visitor past a page password. Previews are never shared.
+    Only plain GETs (and HEADs), never previews, rendered for a request that carried no cookie
+    but the CSRF one: with any other the page may hold something of that visitor's (a session
+    means a logged-in editor and the userbar, or a page password; a messages cookie, their
+    message). The CSRF cookie changes nothing on a page without a form token, and a page with
+    one sets the cookie again, which nginx never caches.
     """
     return (
         request.method in ("GET", "HEAD")
         and not getattr(request, "is_preview", False)
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and set(request.COOKIES) <= {settings.CSRF_COOKIE_NAME}
     )
 
 

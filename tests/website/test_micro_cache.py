@@ -48,10 +48,18 @@ def test_a_logged_in_editor_sees_pages_and_previews_that_are_never_shared(client
     assert shared(preview) is None
 
 
-def test_a_visitor_with_a_session_gets_an_unshared_page(client, show):
-    # A session means a login or a page password: that visitor's view is their own.
-    client.cookies["sessionid"] = "anything"
+@pytest.mark.parametrize("cookie", ["sessionid", "messages"])
+def test_a_page_rendered_for_a_visitors_own_cookies_is_not_shared(client, show, cookie):
+    # A session means a login or a page password; a messages cookie, a message for them.
+    client.cookies[cookie] = "anything"
     assert shared(client.get(show.url)) is None
+
+
+def test_a_returning_visitors_csrf_cookie_does_not_keep_the_page_to_them(client, show):
+    client.cookies["csrftoken"] = "x" * 32
+    response = client.get(show.url)
+    assert shared_until_the_end_of_this_second(response)
+    assert not response.cookies
 
 
 def test_posts_searches_and_booking_pages_are_never_shared(client, show):
