@@ -27,6 +27,12 @@ def test_only_nginx_publishes_ports(compose):
     assert sorted(compose["services"]["nginx"]["ports"]) == ["443:8443", "80:8080"]
 
 
+def test_compose_gives_nginx_every_variable_its_template_uses(compose):
+    template = (BASE_DIR / "infra" / "nginx" / "azionelab.conf.template").read_text()
+    used = set(re.findall(r"\$\{(NGINX_[A-Z_]+)\}", template))
+    assert used <= set(compose["services"]["nginx"]["environment"])
+
+
 def test_every_image_has_an_explicit_tag_and_never_latest(compose):
     images = [service["image"] for service in compose["services"].values()]
     images += re.findall(r"^FROM (\S+)", DOCKERFILE.read_text(), re.M)
