@@ -2,8 +2,9 @@
 
 Starts nginx in front of two gunicorn backends and a fresh PostgreSQL database (the deployment
 test's stack), loads a fixed data set, runs each scenario BENCH_ROUNDS times and prints medians,
-spreads and ratios to floors measured in the same run. Needs PostgreSQL (DATABASE_URL), nginx,
-openssl and wrk (Debian packages). Absolute numbers drift on shared machines: read the ratios.
+spreads and ratios to floors measured in the same run. Needs PostgreSQL (DATABASE_URL); run as
+root, it installs the Debian packages it uses (wrk, nginx, openssl, postgresql-client) when they
+are missing. Absolute numbers drift on shared machines: read the ratios.
 """
 
 import json
@@ -26,7 +27,13 @@ import urllib3
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from infra.native_stack import SERVER_NAME, free_port, running_stack, wait_for  # noqa: E402
+from infra.native_stack import (  # noqa: E402
+    NGINX,
+    SERVER_NAME,
+    free_port,
+    running_stack,
+    wait_for,
+)
 
 urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
@@ -257,12 +264,24 @@ def worker_rss_mb(masters):
     return sizes
 
 
-def ensure_wrk():
-    if shutil.which("wrk"):
+# The Debian packages the benchmark runs, by the command each provides.
+TOOLS = {"wrk": "wrk", "nginx": "nginx", "openssl": "openssl", "psql": "postgresql-client"}
+
+
+def ensure_tools():
+    """Install the packages that are missing (as root), or say which they are."""
+    missing = [
+        package
+        for command, package in TOOLS.items()
+        if not shutil.which(command) and not (command == "nginx" and os.path.exists(NGINX))
+    ]
+    if not missing:
         return
     if os.geteuid() != 0:
-        sys.exit("make bench needs wrk: apt-get install wrk")
-    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
+        sys.exit(f"make bench needs: apt-get install {' '.join(missing)}")
+    environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=environment)
+    subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True, env=environment)
 
 
 def summary(values):
@@ -273,7 +292,7 @@ def main():
     database_url = os.environ.get("DATABASE_URL", "")
     if not database_url.startswith(("postgres://", "postgresql://")):
         sys.exit("make bench needs DATABASE_URL pointing to PostgreSQL")
-    ensure_wrk()
+    ensure_tools()
     results = {}
     with (
         tempfile.TemporaryDirectory(prefix="azionelab-bench-") as workdir,
