@@ -240,11 +240,11 @@ def door(stack, party):
             pool.submit(scan, browser)
     served = nginx.milliseconds()
     return {
-        "preview_p50": percentile(previews, 0.5),
-        "confirm_p50": percentile(confirms, 0.5),
-        "confirm_p99": percentile(confirms, 0.99),
-        "confirm_p50_in_nginx": percentile(served, 0.5),
-        "confirm_p99_in_nginx": percentile(served, 0.99),
+        "preview p50 ms": percentile(previews, 0.5),
+        "confirm p50 ms": percentile(confirms, 0.5),
+        "confirm p99 ms": percentile(confirms, 0.99),
+        "confirm p50 ms in nginx": percentile(served, 0.5),
+        "confirm p99 ms in nginx": percentile(served, 0.99),
     }
 
 
@@ -363,8 +363,8 @@ def main():
             record("booking rush (p99 ms in nginx)", outcome["nginx_p99"])
             record("booking rush (5xx)", outcome["server_errors"])
             record("booking rush (confirmed - seats)", outcome["confirmed"] - outcome["seats"])
-            for key, value in door(stack, data["door"][round_number]).items():
-                record(f"door ({key.replace('_', ' ')} ms)", value)
+            for label, value in door(stack, data["door"][round_number]).items():
+                record(f"door ({label})", value)
 
         before = worker_rss_mb(masters)
         # Requests that reach the workers (the cache would answer most of them), in runs of

@@ -13,8 +13,8 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
-from django.views.csrf import csrf_failure
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -82,7 +82,9 @@ def cross_site_protected(view):
     @csrf_exempt
     def wrapped(request, *args, **kwargs):
         if not sent_from_this_site(request):
-            return csrf_failure(request, reason="Sec-Fetch-Site or Origin names another site.")
+            # The same refusal as Django's token check: its failure view (CSRF_FAILURE_VIEW).
+            refuse = import_string(settings.CSRF_FAILURE_VIEW)
+            return refuse(request, reason="Sec-Fetch-Site or Origin names another site.")
         return view(request, *args, **kwargs)
 
     return wrapped
