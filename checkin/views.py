@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from checkin import services
-from checkin.forms import TicketRequestForm, UndoForm
+from checkin.forms import SearchForm, TicketRequestForm, UndoForm
 from checkin.services import State
 
 CHECK_IN_PERMISSION = "booking.check_in_reservation"
@@ -158,14 +158,9 @@ def confirm(request):
 @door_staff_only
 @require_GET
 def search(request):
-    performance_id = request.GET.get("performance", "")
-    performance = (
-        services.door_performances().filter(pk=performance_id).first()
-        if performance_id.isdigit()
-        else None
-    )
-    if performance is None:
-        return JsonResponse({"error": "invalid"}, status=400)
+    form = SearchForm(request.GET)
+    if not form.is_valid():
+        return bad_request(form)
     results = [
         {
             "id": reservation.pk,
@@ -174,7 +169,7 @@ def search(request):
             "seats": reservation.seats,
             "checked_in": reservation.is_checked_in,
         }
-        for reservation in services.search(performance, request.GET.get("q", ""))
+        for reservation in services.search(form.cleaned_data["performance"], form.cleaned_data["q"])
     ]
     return JsonResponse({"results": results})
 

@@ -9,18 +9,22 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 from wagtail.models import Page
 
+from website.forms import SearchForm
+
 SEARCH_RESULTS_PER_PAGE = 10
-SEARCH_QUERY_MAX_LENGTH = 200
 
 
 @require_GET
 def search(request):
-    query = request.GET.get("q", "").strip()[:SEARCH_QUERY_MAX_LENGTH]
+    form = SearchForm(request.GET)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
     results = None
     if query:
         pages = Page.objects.live().public().specific().search(query)
         results = Paginator(pages, SEARCH_RESULTS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "website/search.html", {"search_query": query, "results": results})
+    return render(
+        request, "website/search.html", {"form": form, "search_query": query, "results": results}
+    )
 
 
 @never_cache

@@ -268,3 +268,35 @@ def test_a_check_in_at_another_performance_is_not_offered_for_undo(door, perform
     data = post(door, PREVIEW, {"performance": performance.pk, "code": door_token(issued)}).json()
     assert data["state"] == "other_performance"
     assert "checked_in_at" not in data
+
+
+SEARCH = "/admin/checkin/search/"
+
+
+@pytest.mark.parametrize("query", ["\x00", "Ada\x00", "x" * 201])
+def test_search_refuses_a_nul_character_or_an_overlong_query_with_400(door, performance, query):
+    book_and_confirm(performance, name="Ada Lovelace")
+
+    response = door.get(SEARCH, {"performance": performance.pk, "q": query})
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid"
+    assert "q" in response.json()["fields"]
+
+
+@pytest.mark.parametrize("performance_id", ["", "abc", "²", "9" * 30, "\x00", "-1"])
+def test_search_refuses_a_performance_that_is_not_one_of_the_doors_with_400(
+    door, performance, performance_id
+):
+    response = door.get(SEARCH, {"performance": performance_id, "q": "ada"})
+
+    assert response.status_code == 400
+    assert "performance" in response.json()["fields"]
+
+
+@pytest.mark.parametrize("performance_id", ["\x00", "abc", "²", "9" * 30])
+def test_the_door_page_answers_any_performance_parameter(door, performance, performance_id):
+    response = door.get("/admin/checkin/", {"performance": performance_id})
+
+    assert response.status_code == 200
+    assert f'data-performance="{performance.pk}"' in response.content.decode()

@@ -86,3 +86,45 @@ def test_search_without_a_query_shows_only_the_form(client, db):
     soup = BeautifulSoup(response.content, "html.parser")
     assert soup.find("input", attrs={"name": "q"})["value"] == ""
     assert soup.select(".search-result") == []
+
+
+@pytest.mark.parametrize("query", ["\x00", "Tempest\x00"])
+def test_search_refuses_a_nul_character_with_a_message_next_to_the_field(client, home_page, query):
+    make_show(make_show_index(home_page), title="The Tempest")
+
+    response = client.get("/search/", {"q": query})
+
+    assert response.status_code == 200
+    soup = BeautifulSoup(response.content, "html.parser")
+    error = soup.find(id="search-page-q-error")
+    assert error.get_text(strip=True) == "Null characters are not allowed."
+    assert soup.find(id="search-page-q")["aria-describedby"] == "search-page-q-error"
+    assert soup.select(".search-result") == []
+
+
+def test_search_refuses_a_query_longer_than_its_field_with_a_message(client, home_page):
+    response = client.get("/search/", {"q": "t" * 201})
+
+    soup = BeautifulSoup(response.content, "html.parser")
+    assert "at most 200 characters" in soup.find(id="search-page-q-error").get_text()
+    assert soup.select(".search-result") == []
+
+
+@pytest.mark.parametrize("page", ["\x00", "-1", "abc", "9" * 30])
+def test_search_answers_any_page_number(client, home_page, page):
+    make_show(make_show_index(home_page), title="The Tempest")
+
+    response = client.get("/search/", {"q": "tempest", "page": page})
+
+    soup = BeautifulSoup(response.content, "html.parser")
+    titles = [h.get_text(strip=True) for h in soup.select(".search-result__title")]
+    assert titles == ["The Tempest"]
+
+
+@pytest.mark.parametrize("value", ["\x00", "abc", "²", "9" * 30])
+def test_show_pages_answer_any_page_or_performance_parameter(client, home_page, value):
+    index = make_show_index(home_page)
+    show = make_show(index)
+
+    assert client.get(index.url, {"page": value}).status_code == 200
+    assert client.get(show.url, {"performance": value}).status_code == 200
