@@ -1,7 +1,8 @@
 """A logging filter that keeps booking tokens out of every log line.
 
-Django logs request paths (404s in `django.request`, every request in `django.server`);
-the emailed link and the QR code carry tokens in theirs.
+Django logs request paths (404s in `django.request`, every request in `django.server`), and
+gunicorn logs request lines (its access log, and its error log for a request it refuses); the
+emailed link and the QR code carry tokens in theirs.
 """
 
 import logging
@@ -11,10 +12,15 @@ from booking.tokens import TOKEN_PATTERN
 
 # Exactly a token: not a piece of a longer word such as a 64-character hash.
 TOKEN_IN_TEXT = re.compile(rf"(?<![A-Za-z0-9_-]){TOKEN_PATTERN}(?![A-Za-z0-9_-])")
+# Whatever follows /b/ or /t/, up to the next slash, query, fragment, space or double quote (the
+# end of a URL in a request line or an access log): a token with junk around it, or a character
+# short, is no longer exactly a token but still gives it away.
+TOKEN_URL_SEGMENT = re.compile(r'(/[bt]/+)[^/?#\s"]+', re.IGNORECASE)
 REDACTED = "[redacted]"
 
 
 def redact(text):
+    text = TOKEN_URL_SEGMENT.sub(rf"\g<1>{REDACTED}", text)
     return TOKEN_IN_TEXT.sub(REDACTED, text)
 
 

@@ -67,6 +67,32 @@ def test_redaction_leaves_longer_words_such_as_hashes_alone():
     assert redact(f"hash {digest}") == f"hash {digest}"
 
 
+TOKEN = "Kq9_-" + "x7" * 19
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (f"GET /b/{TOKEN}/ HTTP/1.1", "GET /b/[redacted]/ HTTP/1.1"),
+        (f"Not Found: /b/{TOKEN}x/extra/", "Not Found: /b/[redacted]/extra/"),
+        (f"Not Found: /t/{TOKEN[:-1]}/", "Not Found: /t/[redacted]/"),
+        (f"GET /b/{TOKEN}%E2%80%8B/?utm=mail HTTP/1.1", "GET /b/[redacted]/?utm=mail HTTP/1.1"),
+        (f"GET //b//%E2%82%AC{TOKEN} HTTP/1.1", "GET //b//[redacted] HTTP/1.1"),
+        (
+            f"Invalid HTTP request line: 'GET /t/{TOKEN}\\x00/'",
+            "Invalid HTTP request line: 'GET /t/[redacted]/'",
+        ),
+        (
+            f'"-" "https://example.org/B/{TOKEN}€" "Mozilla"',
+            '"-" "https://example.org/B/[redacted]" "Mozilla"',
+        ),
+        (f"door code {TOKEN}.", "door code [redacted]."),
+    ],
+)
+def test_redaction_hides_what_follows_b_or_t_in_a_url_and_any_exact_token(line, expected):
+    assert redact(line) == expected
+
+
 def test_a_database_dump_contains_no_raw_token(home_page):
     performance = make_performance()
     pending = book(performance)
