@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from booking.models import Performance
+from booking.models import Performance, Reservation
 
 # Even the largest per-performance limit stays within this; the service checks the real one.
 MAX_SEATS_FIELD = 20
@@ -26,12 +26,15 @@ class BookingForm(forms.Form):
     )
     name = forms.CharField(
         label=_("Your name"),
-        max_length=120,
+        max_length=Reservation._meta.get_field("name").max_length,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
         error_messages={"required": _("Tell us the name to put on the booking.")},
     )
     email = forms.EmailField(
         label=_("Your email"),
+        # The column's limit, not the 320 characters forms.EmailField accepts: no longer
+        # address can be stored.
+        max_length=Reservation._meta.get_field("email").max_length,
         help_text=_("We send the link to confirm the booking here."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         error_messages={

@@ -43,6 +43,18 @@ def soup(response):
     return BeautifulSoup(response.content, "html.parser")
 
 
+def email_of_length(length):
+    """A valid address of exactly `length` characters (a domain's labels hold 63 at most)."""
+    local, top_level = "a" * 64, ".org"
+    remaining = length - len(local) - len("@") - len(top_level)
+    labels = []
+    while remaining > 63:
+        labels.append("d" * 63)
+        remaining -= 64
+    labels.append("d" * remaining)
+    return f"{local}@{'.'.join(labels)}{top_level}"
+
+
 def post_booking(client, show, data):
     with after_commit():
         return client.post(reverse("booking:book", args=[show.pk]), data)
@@ -98,7 +110,9 @@ def test_a_valid_booking_redirects_to_check_your_email(client, show, performance
         ({"seats": "0"}, "seats", "Book at least one seat."),
         ({"seats": "5"}, "seats", "At most 4 seats per booking"),
         ({"seats": "many"}, "seats", "Enter a number of seats."),
+        ({"email": email_of_length(255)}, "email", "at most 254 characters"),
         ({"name": "   "}, "name", "Tell us the name"),
+        ({"name": "A" * 121}, "name", "at most 120 characters"),
         ({"privacy_acknowledged": None}, "privacy", "read the privacy notice"),
         ({"performance": "999999"}, "performance", "cannot be booked"),
         ({"performance": None}, "performance", "Choose a performance."),
@@ -123,6 +137,19 @@ def test_invalid_input_is_explained_next_to_its_field_and_writes_nothing(
     # What the visitor typed is kept.
     if field != "name":
         assert page.find("input", attrs={"name": "name"})["value"] == "Ada Lovelace"
+
+
+def test_an_email_and_a_name_as_long_as_the_booking_holds_are_accepted(client, show, performance):
+    email = email_of_length(254)
+    assert len(email) == 254
+
+    response = post_booking(
+        client, show, valid_data(performance, {"email": email, "name": "A" * 120})
+    )
+
+    assert response.status_code == 302
+    reservation = Reservation.objects.get()
+    assert (reservation.email, reservation.name) == (email, "A" * 120)
 
 
 @pytest.mark.parametrize(
