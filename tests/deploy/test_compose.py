@@ -49,6 +49,22 @@ def test_postgres_keeps_its_data_in_the_named_volume(compose):
     assert "postgres_data:/var/lib/postgresql/data" in compose["services"]["postgres"]["volumes"]
 
 
+def test_postgres_logs_neither_a_failing_statement_nor_an_errors_detail(compose):
+    command = compose["services"]["postgres"]["command"]
+    assert command[0] == "postgres"
+    flags, values = command[1::2], command[2::2]
+    assert set(flags) == {"-c"} and len(flags) == len(values)
+    options = dict(value.split("=", 1) for value in values)
+    # The statement text holds the values (psycopg binds them client-side); DETAIL holds them
+    # too ("Key (email)=(ada@example.org) already exists"). terse drops DETAIL, HINT, QUERY
+    # and CONTEXT; no error reaches panic, so no failing statement is logged.
+    assert options["log_min_error_statement"] == "panic"
+    assert options["log_error_verbosity"] == "terse"
+    # Nor does any statement go to the log for its kind or its duration.
+    assert options.get("log_statement", "none") == "none"
+    assert options.get("log_min_duration_statement", "-1") == "-1"
+
+
 def test_every_long_running_service_has_a_health_check_and_restarts(compose):
     for name, service in compose["services"].items():
         if service.get("restart") == "no":  # the one-shot migrate step
