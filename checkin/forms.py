@@ -3,12 +3,37 @@ search, and an undo with its reason.
 """
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from checkin.services import door_performances
 
 
-class PerformanceRequestForm(forms.Form):
+def refuse_lone_surrogates(value):
+    """Refuse half of a UTF-16 surrogate pair, which JSON's escapes can carry ("\\ud800").
+
+    It is no character: UTF-8 cannot encode it, so neither a text nor a jsonb column takes it.
+    """
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(
+            _("This text holds a character that cannot be stored. Type it again."),
+            code="lone_surrogate",
+        ) from None
+
+
+class DoorRequestForm(forms.Form):
+    """The base of every door form: text fields refuse what JSON carries and no column stores."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField):
+                field.validators.append(refuse_lone_surrogates)
+
+
+class PerformanceRequestForm(DoorRequestForm):
     """A request about one of the performances the door can pick."""
 
     performance = forms.ModelChoiceField(queryset=door_performances())
@@ -30,7 +55,7 @@ class TicketRequestForm(PerformanceRequestForm):
         return cleaned_data
 
 
-class UndoForm(forms.Form):
+class UndoForm(DoorRequestForm):
     reservation = forms.IntegerField(min_value=1)
     reason = forms.CharField(max_length=200, strip=True)
 

@@ -87,16 +87,44 @@ def as_json(check, performance):
 
 
 def bad_request(form):
-    return JsonResponse({"error": "invalid", "fields": form.errors.get_json_data()}, status=400)
+    # door.js shows the message; the fields say which input it is about.
+    message = " ".join(error for errors in form.errors.values() for error in errors)
+    return JsonResponse(
+        {"error": "invalid", "message": message, "fields": form.errors.get_json_data()},
+        status=400,
+    )
 
 
-def parse(request, form_class):
-    try:
-        data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        data = {}
-    # Anything but a JSON object is an empty request: the form then says what is missing.
-    return form_class(data if isinstance(data, dict) else {})
+def json_object_body(view):
+    """Call the view with the request's JSON object; any other body is refused with a 4xx."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        # door.js sends only JSON. A form's body is refused unread: CsrfViewMiddleware has
+        # already read it as a form, which leaves request.body unreadable.
+        if request.content_type != "application/json":
+            return JsonResponse(
+                {
+                    "error": "unsupported_media_type",
+                    "message": _("The door sends its requests as JSON. Reload the page."),
+                },
+                status=415,
+            )
+        try:
+            data = json.loads(request.body or b"{}")
+        except (ValueError, RecursionError):  # undecodable, or nested deeper than Python goes
+            data = None
+        if not isinstance(data, dict):
+            return JsonResponse(
+                {
+                    "error": "malformed",
+                    "message": _("The door could not read this request. Reload the page."),
+                },
+                status=400,
+            )
+        return view(request, data, *args, **kwargs)
+
+    return wrapped
 
 
 @never_cache
@@ -126,9 +154,9 @@ def render_door(request, performance_id=None, initial_code=""):
     )
 
 
-def answer(request, check_ticket):
+def answer(data, check_ticket):
     """Validate a ticket request, run `check_ticket(performance, code=, reservation_id=)`."""
-    form = parse(request, TicketRequestForm)
+    form = TicketRequestForm(data)
     if not form.is_valid():
         return bad_request(form)
     performance = form.cleaned_data["performance"]
@@ -143,15 +171,17 @@ def answer(request, check_ticket):
 @never_cache
 @door_staff_only
 @require_POST
-def preview(request):
-    return answer(request, services.preview)
+@json_object_body
+def preview(request, data):
+    return answer(data, services.preview)
 
 
 @never_cache
 @door_staff_only
 @require_POST
-def confirm(request):
-    return answer(request, functools.partial(services.check_in, by=request.user))
+@json_object_body
+def confirm(request, data):
+    return answer(data, functools.partial(services.check_in, by=request.user))
 
 
 @never_cache
@@ -177,8 +207,9 @@ def search(request):
 @never_cache
 @permission_required(UNDO_PERMISSION, raise_exception=True)
 @require_POST
-def undo(request):
-    form = parse(request, UndoForm)
+@json_object_body
+def undo(request, data):
+    form = UndoForm(data)
     if not form.is_valid():
         return bad_request(form)
     try:

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
@@ -300,3 +301,76 @@ def test_the_door_page_answers_any_performance_parameter(door, performance, perf
 
     assert response.status_code == 200
     assert f'data-performance="{performance.pk}"' in response.content.decode()
+
+
+UNDO = "/admin/checkin/undo/"
+
+
+@pytest.fixture
+def box_office(client):
+    client.force_login(staff("Box office"))
+    return client
+
+
+@pytest.mark.parametrize("url", [PREVIEW, CONFIRM, UNDO])
+@pytest.mark.parametrize("body", ["[" * 100_000, '{"a":' * 100_000, "\xff\xfe", "[]", "null"])
+def test_a_body_that_is_no_json_object_gets_400_with_a_message(box_office, performance, url, body):
+    response = box_office.post(url, body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "malformed"
+    assert response.json()["message"]
+
+
+@pytest.mark.parametrize("url", [PREVIEW, CONFIRM, UNDO])
+def test_a_form_post_gets_415_with_a_message_and_writes_nothing(performance, url):
+    issued = book_and_confirm(performance)
+    services.check_in(performance, by=None, reservation_id=issued.reservation.pk)
+    # As a browser posts a form: CSRF checks on, so Django's middleware reads the form first.
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(staff("Box office"))
+    browser.get("/admin/checkin/")
+    fields = {
+        "csrfmiddlewaretoken": browser.cookies["csrftoken"].value,
+        "performance": performance.pk,
+        "reservation": issued.reservation.pk,
+        "reason": "Wrong party",
+    }
+
+    token = {"HTTP_X_CSRFTOKEN": fields["csrfmiddlewaretoken"]}
+
+    for response in (
+        browser.post(url, fields),
+        browser.post(url, json.dumps(fields), content_type="text/plain", **token),
+    ):
+        assert response.status_code == 415
+        assert response.json()["error"] == "unsupported_media_type"
+        assert response.json()["message"]
+    assert Reservation.objects.get().checked_in_at is not None
+
+
+@pytest.mark.parametrize("reason", [r"\ud800", r"Wrong \udfff party", r"\u0000"])
+def test_an_undo_reason_that_no_database_can_store_gets_400_and_writes_nothing(
+    box_office, performance, reason
+):
+    issued = book_and_confirm(performance)
+    services.check_in(performance, by=None, reservation_id=issued.reservation.pk)
+    body = f'{{"reservation": {issued.reservation.pk}, "reason": "{reason}"}}'
+
+    response = box_office.post(UNDO, body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert "reason" in response.json()["fields"]
+    assert response.json()["message"]
+    assert Reservation.objects.get().checked_in_at is not None
+    assert not ModelLogEntry.objects.filter(action=services.UNDO_CHECK_IN_ACTION).exists()
+
+
+@pytest.mark.parametrize("url", [PREVIEW, CONFIRM])
+def test_a_scanned_code_with_half_a_surrogate_pair_gets_400(door, performance, url):
+    body = f'{{"performance": {performance.pk}, "code": "\\ud83c"}}'
+
+    response = door.post(url, body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert "code" in response.json()["fields"]
