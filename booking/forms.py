@@ -1,12 +1,55 @@
 """The booking form: the contract for what a visitor may submit."""
 
+import unicodedata
+
 from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
 from booking.models import Performance, Reservation
 
 # Even the largest per-performance limit stays within this; the service checks the real one.
 MAX_SEATS_FIELD = 20
+
+
+def person_name(text):
+    """A name as the door should read it: composed (NFC), its spaces collapsed, and without
+    invisible format or control characters (zero-width joiners, bidi overrides).
+    """
+    # Stripped before composing: a zero-width character between a letter and its accent
+    # would keep the two apart.
+    visible = "".join(
+        char for char in text if char.isspace() or unicodedata.category(char) not in ("Cc", "Cf")
+    )
+    return " ".join(unicodedata.normalize("NFC", visible).split())
+
+
+def has_a_letter(name):
+    if not any(unicodedata.category(char).startswith("L") for char in name):
+        raise ValidationError(_("A name needs at least one letter."), code="no_letter")
+
+
+class PersonNameField(forms.CharField):
+    """A person's name, normalised by person_name() before its length and letters are checked."""
+
+    default_validators = [has_a_letter]
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        # NUL is refused, as in every text input, not quietly stripped as a control character.
+        ProhibitNullCharactersValidator()(value)
+        return person_name(value)
+
+
+class AcknowledgementCheckbox(forms.CheckboxInput):
+    """Ticked only by "on", what browsers submit for a checkbox without a value attribute.
+
+    CheckboxInput counts any string but "false" as ticked: "0", "off" or "no" would do.
+    """
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name) == "on"
 
 
 class PerformanceChoiceField(forms.ModelChoiceField):
@@ -24,7 +67,7 @@ class BookingForm(forms.Form):
             "invalid_choice": _("This performance cannot be booked. Choose another one."),
         },
     )
-    name = forms.CharField(
+    name = PersonNameField(
         label=_("Your name"),
         max_length=Reservation._meta.get_field("name").max_length,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
@@ -56,6 +99,7 @@ class BookingForm(forms.Form):
     )
     privacy_acknowledged = forms.BooleanField(
         label=_("I have read the privacy notice."),
+        widget=AcknowledgementCheckbox,
         error_messages={"required": _("Please confirm that you have read the privacy notice.")},
     )
     # Hidden from people by the stylesheet; robots that fill every field reveal themselves.
@@ -69,9 +113,6 @@ class BookingForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["performance"].queryset = performances
-
-    def clean_name(self):
-        return " ".join(self.cleaned_data["name"].split())
 
     def clean(self):
         cleaned_data = super().clean()

@@ -113,7 +113,17 @@ def test_a_valid_booking_redirects_to_check_your_email(client, show, performance
         ({"email": email_of_length(255)}, "email", "at most 254 characters"),
         ({"name": "   "}, "name", "Tell us the name"),
         ({"name": "A" * 121}, "name", "at most 120 characters"),
+        ({"name": "\u200b\u200d\u2060"}, "name", "Tell us the name"),
+        ({"name": "\u202e\u202c"}, "name", "Tell us the name"),
+        ({"name": "1234"}, "name", "at least one letter"),
+        ({"name": "\u202e 42 \u202c"}, "name", "at least one letter"),
+        ({"name": "Ada\x00"}, "name", "Null characters are not allowed."),
         ({"privacy_acknowledged": None}, "privacy", "read the privacy notice"),
+        ({"privacy_acknowledged": "0"}, "privacy", "read the privacy notice"),
+        ({"privacy_acknowledged": "false"}, "privacy", "read the privacy notice"),
+        ({"privacy_acknowledged": "off"}, "privacy", "read the privacy notice"),
+        ({"privacy_acknowledged": "no"}, "privacy", "read the privacy notice"),
+        ({"privacy_acknowledged": ""}, "privacy", "read the privacy notice"),
         ({"performance": "999999"}, "performance", "cannot be booked"),
         ({"performance": None}, "performance", "Choose a performance."),
     ],
@@ -137,6 +147,24 @@ def test_invalid_input_is_explained_next_to_its_field_and_writes_nothing(
     # What the visitor typed is kept.
     if field != "name":
         assert page.find("input", attrs={"name": "name"})["value"] == "Ada Lovelace"
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("Zo\u00eb \u00c7a", "Zo\u00eb \u00c7a"),
+        ("Zoe\u0308 C\u0327a", "Zo\u00eb \u00c7a"),  # decomposed accents are stored composed
+        ("Ada Love\u200dlace", "Ada Lovelace"),
+        ("\u202eAda Lovelace\u202c", "Ada Lovelace"),
+        (" Ada \u200b\t\n Lovelace ", "Ada Lovelace"),
+        ("\u674e\u5c0f\u9f8d", "\u674e\u5c0f\u9f8d"),
+    ],
+)
+def test_a_name_is_stored_as_the_door_should_read_it(client, show, performance, typed, stored):
+    response = post_booking(client, show, valid_data(performance, {"name": typed}))
+
+    assert response.status_code == 302
+    assert Reservation.objects.get().name == stored
 
 
 def test_an_email_and_a_name_as_long_as_the_booking_holds_are_accepted(client, show, performance):
