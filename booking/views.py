@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.defaults import page_not_found
+from wagtail import hooks
 
 from booking import services, tickets
 from booking.forms import BookingForm
@@ -141,12 +142,37 @@ def reservation_for_request(request):
     )
 
 
+def serve_behind_page_hooks(request, page, serve):
+    """Answer for `page` as wagtail.views.serve does, with `serve` in place of `page.serve`.
+
+    Wagtail enforces a page's view restrictions in these hooks (its check_view_restrictions
+    answers with the password form or a login redirect), so whoever the page's own URL turns
+    away, this turns away with the same answer before `serve` runs.
+    """
+    serve_chain = serve
+    for hook in reversed(hooks.get_hooks("on_serve_page")):
+        serve_chain = hook(serve_chain)
+    for hook in hooks.get_hooks("before_serve_page"):
+        response = hook(page, request, (), {})
+        if isinstance(response, HttpResponse):
+            return response
+    return serve_chain(page, request, (), {})
+
+
 @require_POST
 @cross_site_protected
 @private
 def book(request, show_id):
-    """The show page's booking form: request the booking, or show the page with the errors."""
+    """The show page's booking form: request the booking, or show the page with the errors.
+
+    Only for those who may view the page: it is served behind the same hooks as the page.
+    """
     show_page = get_object_or_404(ShowPage.objects.live(), pk=show_id)
+    return serve_behind_page_hooks(request, show_page, book_or_show_errors)
+
+
+def book_or_show_errors(show_page, request, args, kwargs):
+    """Reached only once the page's hooks have let the visitor in."""
     form = BookingForm(Performance.objects.filter(show=show_page).listed(), request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -160,7 +186,9 @@ def book(request, show_id):
             response = redirect("booking:requested")
             remember_request(response, issued.reservation.pk, issued.email_sent is False)
             return response
-    return show_page.serve_booking_form(request, form)
+    # Through the page's own serve, as viewing does: the same template and context, and the
+    # micro-cache rule of BasePage.serve, which never shares the answer to a POST.
+    return show_page.serve(request, *args, booking_form=form, **kwargs)
 
 
 @private

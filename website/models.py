@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models.functions import Coalesce
-from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
@@ -322,6 +321,8 @@ class ShowPage(BasePage):
         return self.summary
 
     def get_context(self, request, *args, booking_form=None, **kwargs):
+        """booking_form: a submitted form, passed through serve() by booking:book to show
+        the page again with its errors."""
         from booking.forms import BookingForm
         from booking.models import Performance
 
@@ -338,12 +339,6 @@ class ShowPage(BasePage):
         context["booking_form"] = booking_form
         context["bookable"] = any(p.booking_state() == "open" for p in performances)
         return context
-
-    def serve_booking_form(self, request, form):
-        """The show page again, with a submitted booking form and its errors."""
-        return TemplateResponse(
-            request, self.get_template(request), self.get_context(request, booking_form=form)
-        )
 
     @property
     def last_day(self):
