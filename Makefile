@@ -1,5 +1,6 @@
 # The two commands of the README, and the steps they are made of.
-# `make run`: the demo site on http://127.0.0.1:8000 (SQLite, emails on the console).
+# `make run`: the demo site on http://127.0.0.1:8000 (SQLite, emails on the console, sent by
+#             an email worker started beside it).
 # `make test`: lint, Django checks, migrations check and the whole test suite
 #              (on PostgreSQL when DATABASE_URL points to it, on SQLite otherwise).
 
@@ -42,7 +43,11 @@ migrate: install
 demo: install
 	$(DEV) $(BIN)/python manage.py load_demo
 
+# The site and, beside it, the email worker that sends the booking emails (ADR 0013); both
+# stop together.
 serve: install
+	$(DEV) $(BIN)/python manage.py email_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # Re-extract the strings to translate (needs GNU gettext: apt-get install gettext),

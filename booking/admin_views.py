@@ -112,13 +112,36 @@ class ReissueTicketView(BookingActionView):
         ) % {"email": self.object.email}
 
     def perform(self, form):
-        issued = services.reissue_ticket(self.object.pk, by=self.request.user)
-        if issued.email_sent is False:
-            messages.warning(
-                self.request,
-                _("The email did not leave: the old ticket no longer works, so resend it later."),
-            )
-        return _("A new ticket for %(reference)s has been issued.") % {
+        services.reissue_ticket(self.object.pk, by=self.request.user)
+        return _(
+            "A new ticket for %(reference)s has been issued; its email is on its way. The "
+            "“Email” column shows when it has left."
+        ) % {"reference": self.object.reference}
+
+
+class ResendEmailView(BookingActionView):
+    model = Reservation
+    page_title = gettext_lazy("Resend email")
+    header_icon = "mail"
+    listing_url_name = "wagtailsnippets_booking_reservation:list"
+
+    def get_queryset(self):
+        return Reservation.objects.select_related("performance__show")
+
+    def get_description(self):
+        if self.object.status == ReservationStatus.PENDING:
+            return _(
+                "%(email)s gets the link to confirm the booking again, valid from the moment it "
+                "leaves. The link sent before works until the new one has left."
+            ) % {"email": self.object.email}
+        return _(
+            "%(email)s gets the ticket by email again: the same QR code, with a new link to "
+            "the ticket page."
+        ) % {"email": self.object.email}
+
+    def perform(self, form):
+        services.resend_email(self.object.pk, by=self.request.user)
+        return _("The email for %(reference)s is on its way.") % {
             "reference": self.object.reference
         }
 

@@ -1,50 +1,248 @@
-"""The booker's emails: confirmation link, ticket, cancellation, performance cancelled.
+"""The booker's emails, through an outbox (ADR 0013).
 
-Text and HTML, translated.
-
-Each sender returns True when the backend accepted the message. A failure is logged without
-the address or any token, and reported to the caller so the visitor can be told what to do.
+A service that changes a reservation queues the email that reports it (`queue`) in the same
+transaction, so that both happen or neither does. The email worker (`manage.py email_worker`,
+django-tasks' database backend) sends it later with `deliver`: it renders the email from the
+reservation as it is then, mints a link token only at that moment (storing its hash), and
+retries with backoff when the mail server fails. No request ever waits for the mail server, and
+no raw token is ever stored: not in the outbox row, not in the task's arguments.
 """
 
+import datetime
 import logging
 import smtplib
 from email.mime.image import MIMEImage
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db import DatabaseError, transaction
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
+from django_tasks import task
 
 from booking import tickets
+from booking.models import BookingEmail, EmailKind, EmailStatus, ReservationStatus
+from booking.tokens import new_link_token, token_hash
 
 logger = logging.getLogger(__name__)
 
+# The task backend alias of the outbox (settings.TASKS); Wagtail's own tasks keep "default".
+TASK_BACKEND = "email"
 QR_CONTENT_ID = "ticket-qr"
+# The emails that carry a link to the booker's page, minted when they are sent.
+LINKED_KINDS = (EmailKind.CONFIRMATION_LINK, EmailKind.TICKET)
 
 
-def send_confirmation_link(reservation, token):
-    return _send("confirmation_link", reservation, {"link": tickets.link_url(token)})
+def queue(reservation, kind):
+    """Record that `kind` is due to the booker and hand it to the worker: call inside the
+    transaction of the change it reports."""
+    email = BookingEmail.objects.create(reservation=reservation, kind=kind)
+    send_email.enqueue(email.pk)
+    return email
 
 
-def send_ticket(reservation, token):
-    """The ticket: QR code inline (a CID image), the .ics attached, and the ticket page link."""
-    return _send(
-        "ticket",
-        reservation,
-        {"link": tickets.link_url(token), "qr_content_id": QR_CONTENT_ID},
-        attach=_ticket_attachments,
+@task(backend=TASK_BACKEND)
+def send_email(email_id):
+    """The worker's task: one attempt at one outbox row."""
+    return deliver(email_id)
+
+
+def deliver(email_id, *, now=None):
+    """Send an outbox row once; returns its status afterwards.
+
+    The row stays locked while the mail server answers, so that two runs of the same task (a
+    lost task queued again while the first still runs) send it once: the second finds it sent.
+    The only duplicate left is a worker killed after the mail server accepted the message and
+    before the commit; the message's stable Message-ID lets mail clients fold the two.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        email = (
+            BookingEmail.objects.select_for_update(of=("self",))
+            .select_related("reservation__performance__show", "reservation__performance__venue")
+            .filter(pk=email_id)
+            .first()
+        )
+        if email is None or email.status != EmailStatus.QUEUED:
+            return email.status if email else None
+        reservation = email.reservation
+        if not still_due(email, now):
+            email.status = EmailStatus.WITHDRAWN
+            email.next_attempt_at = None
+            email.save(update_fields=["status", "next_attempt_at"])
+            return email.status
+
+        token = new_link_token() if email.kind in LINKED_KINDS else None
+        if email.kind == EmailKind.CONFIRMATION_LINK:
+            # A fresh link is valid from the moment it leaves (the email says until when).
+            from booking.services import link_deadline
+
+            reservation.link_expires_at = link_deadline(reservation.performance, now)
+        email.attempts += 1
+        email.last_attempt_at = now
+        try:
+            render(email, token).send()
+        except DatabaseError:
+            # The transaction is lost with the connection: the email stays queued, and the
+            # worker's next pass queues it again (requeue_lost).
+            raise
+        except (smtplib.SMTPException, OSError) as error:
+            return record_failure(email, error, now)
+        except Exception as error:
+            # A fault of ours (a template, a header): counted and retried like a mail server's,
+            # so that it ends as "failed" where the box office sees it, not stuck as queued.
+            logger.exception("The %s email %s could not be built", email.kind, email.pk)
+            return record_failure(email, error, now)
+
+        email.status = EmailStatus.SENT
+        email.sent_at = now
+        email.next_attempt_at = None
+        email.last_error = ""
+        email.save()
+        if email.kind == EmailKind.CONFIRMATION_LINK:
+            # The link just sent replaces any earlier one.
+            reservation.link_token_hash = token_hash(token)
+            reservation.links_sent += 1
+            reservation.save(update_fields=["link_token_hash", "link_expires_at", "links_sent"])
+        elif email.kind == EmailKind.TICKET:
+            reservation.ticket_link_token_hash = token_hash(token)
+            reservation.save(update_fields=["ticket_link_token_hash"])
+    return email.status
+
+
+def still_due(email, now):
+    """Whether the email still says something true and useful about its reservation."""
+    reservation = email.reservation
+    if not reservation.email or reservation.personal_data_erased_at:
+        return False
+    if email.kind == EmailKind.CONFIRMATION_LINK:
+        return (
+            reservation.status == ReservationStatus.PENDING
+            and not reservation.link_has_expired(now)
+            and reservation.performance.is_open_for_booking(now)
+        )
+    if email.kind == EmailKind.TICKET:
+        return reservation.status == ReservationStatus.CONFIRMED
+    if email.kind == EmailKind.CANCELLATION:
+        return reservation.status == ReservationStatus.CANCELLED
+    return reservation.performance.is_cancelled
+
+
+def retry_delay(attempts):
+    """1, 2, 4, … minutes after each failed attempt, at most BOOKING_EMAIL_RETRY_MAX_SECONDS."""
+    seconds = settings.BOOKING_EMAIL_RETRY_SECONDS * 2 ** (attempts - 1)
+    return datetime.timedelta(seconds=min(seconds, settings.BOOKING_EMAIL_RETRY_MAX_SECONDS))
+
+
+def is_permanent(error):
+    # The server refused every recipient with a permanent (5xx) code: the address is wrong,
+    # and no retry will change that.
+    return isinstance(error, smtplib.SMTPRecipientsRefused) and all(
+        code >= 500 for code, _ in error.recipients.values()
     )
 
 
-def send_cancellation(reservation):
-    return _send("cancellation", reservation, {})
+def record_failure(email, error, now):
+    """Count a failed attempt: retry later with backoff, or give up visibly."""
+    email.last_error = type(error).__name__
+    if is_permanent(error) or email.attempts >= settings.BOOKING_EMAIL_ATTEMPTS:
+        email.status = EmailStatus.FAILED
+        email.next_attempt_at = None
+    else:
+        email.next_attempt_at = now + retry_delay(email.attempts)
+        send_email.using(run_after=email.next_attempt_at).enqueue(email.pk)
+    email.save()
+    # Neither the address nor the server's message (which may quote it) is logged.
+    logger.warning(
+        "Could not send the %s email %s for reservation %s (attempt %d, %s): %s",
+        email.kind,
+        email.pk,
+        email.reservation_id,
+        email.attempts,
+        "gave up" if email.status == EmailStatus.FAILED else "will retry",
+        email.last_error,
+    )
+    return email.status
 
 
-def send_performance_cancelled(reservation):
-    return _send("performance_cancelled", reservation, {})
+def requeue_lost(now=None):
+    """Queue again every waiting email whose task is gone; returns how many.
+
+    Run by the worker between its passes, when none of its tasks runs: a worker killed
+    mid-send leaves its task marked running for ever, and one that crashed on a database error
+    leaves it failed, with the email still waiting. One worker works the outbox, so a task
+    still marked running then belongs to a worker that is no more (were a second one running
+    after all, the row lock in `deliver` still sends each email once).
+    """
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    now = now or timezone.now()
+    tasks = DBTaskResult.objects.filter(backend_name=TASK_BACKEND)
+    tasks.filter(status=TaskResultStatus.RUNNING).update(
+        status=TaskResultStatus.FAILED, finished_at=now
+    )
+    waiting = {
+        args_kwargs["args"][0]
+        for args_kwargs in tasks.filter(status=TaskResultStatus.READY).values_list(
+            "args_kwargs", flat=True
+        )
+        if args_kwargs.get("args")
+    }
+    lost = BookingEmail.objects.filter(status=EmailStatus.QUEUED).exclude(pk__in=waiting)
+    count = 0
+    for email in lost.only("pk", "next_attempt_at"):
+        send_email.using(run_after=email.next_attempt_at or now).enqueue(email.pk)
+        count += 1
+    return count
 
 
-def _ticket_attachments(message, reservation, company):
+def render(email, token):
+    """The message for an outbox row, in the site's language, whoever caused it."""
+    from website.models import CompanySettings
+
+    reservation = email.reservation
+    company = CompanySettings.load()
+    context = {
+        "reservation": reservation,
+        "performance": reservation.performance,
+        "show": reservation.performance.show,
+        "venue": reservation.performance.venue,
+        "company": company,
+    }
+    if token:
+        context["link"] = tickets.link_url(token)
+    if email.kind == EmailKind.TICKET:
+        context["qr_content_id"] = QR_CONTENT_ID
+    template = email.kind
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string(f"booking/email/{template}_subject.txt", context)
+        message = EmailMultiAlternatives(
+            subject=" ".join(subject.split()),
+            body=render_to_string(f"booking/email/{template}.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[reservation.email],
+            reply_to=[company.email] if company.email else None,
+            headers={"Message-ID": message_id(email)},
+        )
+        message.attach_alternative(
+            render_to_string(f"booking/email/{template}.html", context), "text/html"
+        )
+        if email.kind == EmailKind.TICKET:
+            attach_ticket(message, reservation, company)
+    return message
+
+
+def message_id(email):
+    """The same for every attempt at one outbox row, so a duplicate is recognisable."""
+    domain = urlsplit(settings.WAGTAILADMIN_BASE_URL).hostname or "localhost"
+    return f"<booking-email-{email.pk}.{email.reservation.reference}@{domain}>"
+
+
+def attach_ticket(message, reservation, company):
+    """The QR code inline (a CID image, from the ticket token derived at send time) and the
+    .ics attached."""
     # "related" keeps the QR image with the HTML part that shows it (cid:ticket-qr).
     message.mixed_subtype = "related"
     image = MIMEImage(tickets.qr_png(reservation), "png")
@@ -58,41 +256,6 @@ def _ticket_attachments(message, reservation, company):
     )
 
 
-def _send(template, reservation, extra_context, attach=None):
-    from website.models import CompanySettings
-
-    company = CompanySettings.load()
-    context = {
-        "reservation": reservation,
-        "performance": reservation.performance,
-        "show": reservation.performance.show,
-        "venue": reservation.performance.venue,
-        "company": company,
-        **extra_context,
-    }
-    # Emails speak the site's language, whoever triggers them (a visitor, staff, a command).
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string(f"booking/email/{template}_subject.txt", context)
-        message = EmailMultiAlternatives(
-            subject=" ".join(subject.split()),
-            body=render_to_string(f"booking/email/{template}.txt", context),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[reservation.email],
-            reply_to=[company.email] if company.email else None,
-        )
-        message.attach_alternative(
-            render_to_string(f"booking/email/{template}.html", context), "text/html"
-        )
-        if attach:
-            attach(message, reservation, company)
-    try:
-        message.send()
-    except (smtplib.SMTPException, OSError) as error:
-        logger.error(
-            "Could not send the %s email for reservation %s: %s",
-            template,
-            reservation.pk,
-            type(error).__name__,
-        )
-        return False
-    return True
+def latest(reservation, kind):
+    """The reservation's latest email of a kind, or None: what the booker's pages report."""
+    return reservation.emails.filter(kind=kind).order_by("-created_at", "-pk").first()

@@ -169,10 +169,23 @@ class Performance(models.Model):
 
 class ReservationQuerySet(models.QuerySet):
     def for_link_token(self, token):
-        """The reservation behind a booker's link token (none for a malformed token)."""
+        """The reservation behind a booker's link token (none for a malformed token).
+
+        A booker may hold two links: the confirmation link and the link in the latest ticket
+        email; both open the same booking page.
+        """
         if not is_well_formed(token):
             return self.none()
-        return self.filter(link_token_hash=token_hash(token))
+        hashed = token_hash(token)
+        return self.filter(Q(link_token_hash=hashed) | Q(ticket_link_token_hash=hashed))
+
+    def with_last_email(self):
+        """Annotate each reservation's latest email: `last_email_kind`, `last_email_status`."""
+        latest = BookingEmail.objects.latest_per_reservation()
+        return self.annotate(
+            last_email_kind=Subquery(latest.values("kind")[:1]),
+            last_email_status=Subquery(latest.values("status")[:1]),
+        )
 
     def for_ticket_token(self, token):
         """The reservation behind a door QR token (none for a malformed token)."""
@@ -215,7 +228,9 @@ class Reservation(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     link_expires_at = models.DateTimeField(_("confirmation link expires at"))
-    links_sent = models.PositiveSmallIntegerField(_("confirmation links sent"), default=1)
+    # Confirmation links the mail server accepted: the visitor's resend limit counts these,
+    # never the attempts that failed.
+    links_sent = models.PositiveSmallIntegerField(_("confirmation links sent"), default=0)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     expired_at = models.DateTimeField(_("expired at"), null=True, blank=True)
@@ -234,6 +249,11 @@ class Reservation(models.Model):
     # SHA-256 of the booker's link token: the raw token exists only in the emailed link.
     # NULL, not "", once erased: unique columns admit many NULLs.
     link_token_hash = models.CharField(  # noqa: DJ001
+        max_length=64, unique=True, null=True, editable=False
+    )
+    # The link in the latest ticket email, minted by the email worker when it sends one: the
+    # booker's confirmation link (in their browser's cookie) keeps working beside it.
+    ticket_link_token_hash = models.CharField(  # noqa: DJ001
         max_length=64, unique=True, null=True, editable=False
     )
     # The door's QR token is derived with a key from this random nonce (see booking/tokens.py);
@@ -286,8 +306,27 @@ class Reservation(models.Model):
         return self.reference
 
     @property
+    def last_email_kind_display(self):
+        """Needs with_last_email()."""
+        return EmailKind(self.last_email_kind).label if self.last_email_kind else ""
+
+    @property
+    def last_email_status_display(self):
+        """Needs with_last_email()."""
+        return EmailStatus(self.last_email_status).label if self.last_email_status else ""
+
+    @property
     def is_checked_in(self):
         return self.checked_in_at is not None
+
+    def holds_link(self, token):
+        """Whether `token` is one of this reservation's current links."""
+        return token_hash(token) in (self.link_token_hash, self.ticket_link_token_hash)
+
+    @property
+    def link_expires_at_booking_cutoff(self):
+        """Whether the link lapses when online booking closes, before its usual validity."""
+        return self.link_expires_at >= self.performance.booking_closes_at
 
     def link_has_expired(self, now=None):
         return (now or timezone.now()) >= self.link_expires_at
@@ -307,3 +346,81 @@ class Reservation(models.Model):
             and not self.is_checked_in
             and (now or timezone.now()) < self.performance.starts_at
         )
+
+
+class EmailKind(models.TextChoices):
+    CONFIRMATION_LINK = "confirmation_link", _("Confirmation link")
+    TICKET = "ticket", _("Ticket")
+    CANCELLATION = "cancellation", _("Booking cancelled")
+    PERFORMANCE_CANCELLED = "performance_cancelled", _("Performance cancelled")
+
+
+class EmailStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    # Overtaken before it left: the booking changed (confirmed, cancelled, erased) so that the
+    # email would be wrong or pointless.
+    WITHDRAWN = "withdrawn", _("Not sent: no longer needed")
+
+
+class BookingEmailQuerySet(models.QuerySet):
+    def latest_per_reservation(self):
+        """For a Subquery on reservations: their latest email, newest first."""
+        return self.filter(reservation=OuterRef("pk")).order_by("-created_at", "-pk")
+
+
+class BookingEmail(models.Model):
+    """An email due to a booker: the outbox row written in the transaction of the change it
+    reports, sent by the email worker (booking/emails.py, ADR 0013).
+
+    It holds no address, text or token: the worker renders the email from the reservation
+    when it sends, and mints a link token only then.
+    """
+
+    wagtail_reference_index_ignore = True
+
+    reservation = models.ForeignKey(
+        Reservation,
+        on_delete=models.CASCADE,
+        related_name="emails",
+        verbose_name=_("reservation"),
+    )
+    kind = models.CharField(_("email"), max_length=24, choices=EmailKind.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=EmailStatus.choices, default=EmailStatus.QUEUED
+    )
+    created_at = models.DateTimeField(_("queued at"), default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    # The exception's class only: an SMTP error message may quote the address.
+    last_error = models.CharField(_("last error"), max_length=120, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    objects = BookingEmailQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("booking email")
+        verbose_name_plural = _("booking emails")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=EmailKind.values), name="booking_email_kind_is_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=EmailStatus.values), name="booking_email_status_is_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(sent_at__isnull=True) | Q(status=EmailStatus.SENT),
+                name="booking_email_sent_at_only_when_sent",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=EmailStatus.SENT) | Q(sent_at__isnull=False),
+                name="booking_email_sent_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.reservation}"

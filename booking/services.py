@@ -1,14 +1,13 @@
 """The booking rules: every change of a reservation's state happens here, in one transaction.
 
 Each service takes plain arguments, locks what it must, and raises a `BookingRefused`
-subclass when a rule says no; views and the admin turn those into messages. Emails leave after
-the transaction commits (`transaction.on_commit`).
+subclass when a rule says no; views and the admin turn those into messages. The email a change
+calls for is queued in the same transaction (booking/emails.py, the outbox): both are committed
+or neither is, and no request waits for the mail server.
 """
 
 import datetime
-import functools
 import secrets
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -18,16 +17,19 @@ from wagtail.log_actions import log
 
 from booking import emails
 from booking.models import (
+    EmailKind,
+    EmailStatus,
     ExpiryReason,
     Performance,
     Reservation,
     ReservationStatus,
 )
-from booking.tokens import new_link_token, new_ticket_nonce, ticket_token, token_hash
+from booking.tokens import new_ticket_nonce, ticket_token, token_hash
 
 # Audit log actions (registered with labels in booking/wagtail_hooks.py).
 CANCEL_ACTION = "booking.cancel"
 REISSUE_ACTION = "booking.reissue_ticket"
+RESEND_EMAIL_ACTION = "booking.resend_email"
 CANCEL_PERFORMANCE_ACTION = "booking.cancel_performance"
 CAPACITY_CHANGE_ACTION = "booking.capacity_change"
 CAPACITY_FIELDS = ("additional_seats", "manually_occupied_seats")
@@ -102,23 +104,6 @@ REFUSAL_FOR_EXPIRY = {
 }
 
 
-@dataclass
-class IssuedLink:
-    """A reservation and the raw link token just issued for it (never stored)."""
-
-    reservation: Reservation
-    token: str | None
-    # Set once the email has been tried after commit; None while the transaction is open
-    # or when nothing needed sending (a repeated submission).
-    email_sent: bool | None = None
-
-    def send_after_commit(self, send):
-        def deliver():
-            self.email_sent = send(self.reservation, self.token)
-
-        transaction.on_commit(deliver)
-
-
 def counted(performance_id):
     """The performance with its seats counted now (confirmed_seats, seats_remaining)."""
     return Performance.objects.with_availability().get(pk=performance_id)
@@ -141,16 +126,30 @@ def new_reference():
             return reference
 
 
-def link_validity():
-    return datetime.timedelta(hours=settings.BOOKING_LINK_VALIDITY_HOURS)
+def link_deadline(performance, now):
+    """Until when a confirmation link sent now works: its usual validity, but never past the
+    moment online booking closes, when confirming is refused anyway."""
+    validity = now + datetime.timedelta(hours=settings.BOOKING_LINK_VALIDITY_HOURS)
+    return min(validity, performance.booking_closes_at)
+
+
+def queue_link(reservation):
+    """Queue a confirmation link unless one is already waiting to leave: the worker mints the
+    link when it sends, so one waiting email always carries the freshest."""
+    waiting = reservation.emails.filter(
+        kind=EmailKind.CONFIRMATION_LINK, status=EmailStatus.QUEUED
+    ).exists()
+    if not waiting:
+        emails.queue(reservation, EmailKind.CONFIRMATION_LINK)
 
 
 def request_booking(performance_id, *, name, email, seats, now=None):
-    """Create a pending reservation and email its confirmation link.
+    """Create a pending reservation and queue the email with its confirmation link.
 
     Refuses when the performance is not bookable or the seats are not available at this moment
     (pending reservations hold no seats). A repeated identical request returns the pending
-    reservation without a second email; a changed one replaces it with a fresh link.
+    reservation without a second email; a changed one updates it, and a fresh link (queued)
+    replaces the old one, which stops working at once.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -180,32 +179,36 @@ def request_booking(performance_id, *, name, email, seats, now=None):
             and (pending.name, pending.seats) == (name, seats)
             and not (pending.link_has_expired(now))
         ):
-            return IssuedLink(pending, token=None)
+            if pending.links_sent == 0:
+                # Its link never left (the mail server is failing): trying again queues one.
+                queue_link(pending)
+            return pending
 
         if pending and pending.link_limit_reached:
             raise ResendLimitReached()
-        token = new_link_token()
         reservation = pending or Reservation(
             performance=performance,
             reference=new_reference(),
             ticket_nonce=new_ticket_nonce(),
-            links_sent=0,
         )
         reservation.name = name
         reservation.email = email
         reservation.seats = seats
         reservation.created_at = now
-        reservation.link_expires_at = now + link_validity()
-        reservation.link_token_hash = token_hash(token)
-        reservation.links_sent += 1
+        reservation.link_expires_at = link_deadline(performance, now)
+        # A link to the booking as it was must not confirm it as it is now.
+        reservation.link_token_hash = None
         reservation.save()
-        issued = IssuedLink(reservation, token)
-        issued.send_after_commit(emails.send_confirmation_link)
-    return issued
+        queue_link(reservation)
+    return reservation
 
 
 def resend_link(reservation_id, *, now=None):
-    """Email a fresh confirmation link to a pending reservation (the old link stops working)."""
+    """Queue a fresh confirmation link for a pending reservation.
+
+    The old link keeps working until the new one has left, so a mail outage never leaves the
+    booker with no working link. The limit counts links the mail server accepted.
+    """
     now = now or timezone.now()
     with transaction.atomic():
         reservation = Reservation.objects.select_for_update().get(pk=reservation_id)
@@ -213,23 +216,39 @@ def resend_link(reservation_id, *, now=None):
             raise refusal_for(reservation)
         if reservation.link_limit_reached:
             raise ResendLimitReached()
-        token = new_link_token()
-        reservation.link_token_hash = token_hash(token)
-        reservation.link_expires_at = now + link_validity()
-        reservation.links_sent += 1
-        reservation.save(update_fields=["link_token_hash", "link_expires_at", "links_sent"])
-        issued = IssuedLink(reservation, token)
-        issued.send_after_commit(emails.send_confirmation_link)
-    return issued
+        queue_link(reservation)
+    return reservation
+
+
+def resend_email(reservation_id, *, by, now=None):
+    """The box office sends the booker's email again: the confirmation link of a pending
+    booking, the ticket of a confirmed one (same QR code, a fresh link). No visitor limit
+    applies; the resend is recorded in the reservation's history."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        reservation = Reservation.objects.select_for_update().get(pk=reservation_id)
+        if reservation.status == ReservationStatus.PENDING:
+            if not reservation.performance.is_open_for_booking(now):
+                raise PerformanceNotBookable()
+            kind = EmailKind.CONFIRMATION_LINK
+            # Not expired by the time the worker looks: the link's validity starts when it leaves.
+            reservation.link_expires_at = link_deadline(reservation.performance, now)
+            reservation.save(update_fields=["link_expires_at"])
+        elif reservation.status == ReservationStatus.CONFIRMED:
+            kind = EmailKind.TICKET
+        else:
+            raise BookingRefused(_("Only a pending or confirmed booking gets its email again."))
+        emails.queue(reservation, kind)
+        log(reservation, RESEND_EMAIL_ACTION, user=by, data={"email": kind})
+    return reservation
 
 
 def confirm(link_token, *, now=None):
     """Confirm the reservation behind a link, if its seats are still there.
 
-    Locks the performance row, recounts, and confirms only if the seats are available; a
-    late or sold-out confirmation marks the reservation expired and raises. Confirming a
-    confirmed reservation returns it unchanged. Returns the IssuedLink whose `email_sent`
-    tells, after commit, whether the ticket email left (None when none was due).
+    Locks the performance row, recounts, and confirms only if the seats are available, then
+    queues the ticket email; a late or sold-out confirmation marks the reservation expired and
+    raises. Confirming a confirmed reservation returns it unchanged.
     """
     now = now or timezone.now()
     refusal = None
@@ -240,13 +259,12 @@ def confirm(link_token, *, now=None):
         reservation_id, performance_id = found[0]
         performance = Performance.objects.select_for_update().get(pk=performance_id)
         reservation = Reservation.objects.select_for_update().get(pk=reservation_id)
-        if reservation.link_token_hash != token_hash(link_token):
+        if not reservation.holds_link(link_token):
             # A new link was issued while this request waited for the lock.
             raise ReservationNotFound()
-        issued = IssuedLink(reservation, link_token)
         if reservation.status != ReservationStatus.PENDING:
             if reservation.status == ReservationStatus.CONFIRMED:
-                return issued
+                return reservation
             raise refusal_for(reservation)
 
         if reservation.link_has_expired(now):
@@ -266,11 +284,11 @@ def confirm(link_token, *, now=None):
             reservation.confirmed_at = now
             reservation.ticket_token_hash = token_hash(ticket_token(reservation.ticket_nonce))
             reservation.save(update_fields=["status", "confirmed_at", "ticket_token_hash"])
-            issued.send_after_commit(emails.send_ticket)
+            emails.queue(reservation, EmailKind.TICKET)
     # Raised after the commit, so that the reservation stays marked as expired.
     if refusal:
         raise refusal
-    return issued
+    return reservation
 
 
 def cancel(reservation_id, *, by=None, now=None):
@@ -297,14 +315,15 @@ def cancel(reservation_id, *, by=None, now=None):
         reservation.save(update_fields=["status", "cancelled_at"])
         log(reservation, CANCEL_ACTION, user=by, data={"seats": reservation.seats})
         if was_confirmed:
-            transaction.on_commit(lambda: emails.send_cancellation(reservation))
+            emails.queue(reservation, EmailKind.CANCELLATION)
     return reservation
 
 
 def reissue_ticket(reservation_id, *, by=None):
-    """Replace a confirmed reservation's link and QR code and email the new ticket.
+    """Replace a confirmed reservation's links and QR code and queue the new ticket's email.
 
-    The old link and the old QR code stop working, e.g. when a ticket was forwarded by mistake.
+    The old links and the old QR code stop working at once, e.g. when a ticket was forwarded
+    by mistake; the new link is minted when the email leaves.
     """
     with transaction.atomic():
         reservation = Reservation.objects.select_for_update().get(pk=reservation_id)
@@ -312,15 +331,20 @@ def reissue_ticket(reservation_id, *, by=None):
             raise BookingRefused(
                 _("Only a confirmed booking not yet checked in gets a new ticket.")
             )
-        token = new_link_token()
-        reservation.link_token_hash = token_hash(token)
+        reservation.link_token_hash = reservation.ticket_link_token_hash = None
         reservation.ticket_nonce = new_ticket_nonce()
         reservation.ticket_token_hash = token_hash(ticket_token(reservation.ticket_nonce))
-        reservation.save(update_fields=["link_token_hash", "ticket_nonce", "ticket_token_hash"])
+        reservation.save(
+            update_fields=[
+                "link_token_hash",
+                "ticket_link_token_hash",
+                "ticket_nonce",
+                "ticket_token_hash",
+            ]
+        )
         log(reservation, REISSUE_ACTION, user=by)
-        issued = IssuedLink(reservation, token)
-        issued.send_after_commit(emails.send_ticket)
-    return issued
+        emails.queue(reservation, EmailKind.TICKET)
+    return reservation
 
 
 def cancel_performance(performance_id, *, cancel_reservations, by=None, now=None):
@@ -349,9 +373,7 @@ def cancel_performance(performance_id, *, cancel_reservations, by=None, now=None
                 log(reservation, CANCEL_ACTION, user=by, data={"seats": reservation.seats})
                 cancelled.append(reservation)
                 if was_confirmed:
-                    transaction.on_commit(
-                        functools.partial(emails.send_performance_cancelled, reservation)
-                    )
+                    emails.queue(reservation, EmailKind.PERFORMANCE_CANCELLED)
         log(
             performance,
             CANCEL_PERFORMANCE_ACTION,
@@ -407,6 +429,7 @@ def erase_personal_data(*, now=None, days=None):
             name="",
             email="",
             link_token_hash=None,
+            ticket_link_token_hash=None,
             ticket_token_hash=None,
             personal_data_erased_at=now,
         )

@@ -21,9 +21,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django.views.defaults import page_not_found
 from wagtail import hooks
 
-from booking import services, tickets
+from booking import emails, services, tickets
 from booking.forms import BookingForm
-from booking.models import Performance, Reservation, ReservationStatus
+from booking.models import EmailKind, Performance, Reservation, ReservationStatus
 from website.models import ShowPage
 
 LINK_COOKIE = "booking_link"
@@ -112,23 +112,22 @@ def link_token(request):
     return get_booking_cookie(request, LINK_COOKIE)
 
 
-def remember_request(response, reservation_id, email_failed):
-    """Which booking the "check your email" page is about, and whether its email failed."""
+def remember_request(response, reservation_id):
+    """Which booking the "check your email" page is about."""
     set_booking_cookie(
         response,
         REQUEST_COOKIE,
-        f"{reservation_id}:{int(email_failed)}",
+        str(reservation_id),
         max_age=settings.BOOKING_LINK_VALIDITY_HOURS * 3600,
     )
 
 
 def remembered_request(request):
-    """(reservation id, email failed) from remember_request's cookie, or None."""
-    value = get_booking_cookie(request, REQUEST_COOKIE)
-    if value is None:
-        return None
-    reservation_id, email_failed = value.split(":")
-    return int(reservation_id), email_failed == "1"
+    """The reservation id from remember_request's cookie, or None."""
+    value = get_booking_cookie(request, REQUEST_COOKIE) or ""
+    # Signed by us, but an older cookie held "id:flag".
+    reservation_id = value.split(":")[0]
+    return int(reservation_id) if reservation_id.isdigit() else None
 
 
 def reservation_for_request(request):
@@ -177,14 +176,14 @@ def book_or_show_errors(show_page, request, args, kwargs):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            issued = services.request_booking(
+            reservation = services.request_booking(
                 data["performance"].pk, name=data["name"], email=data["email"], seats=data["seats"]
             )
         except services.BookingRefused as refusal:
             form.add_error(refusal.field, refusal.message)
         else:
             response = redirect("booking:requested")
-            remember_request(response, issued.reservation.pk, issued.email_sent is False)
+            remember_request(response, reservation.pk)
             return response
     # Through the page's own serve, as viewing does: the same template and context, and the
     # micro-cache rule of BasePage.serve, which never shares the answer to a POST.
@@ -194,14 +193,13 @@ def book_or_show_errors(show_page, request, args, kwargs):
 @private
 @require_safe
 def check_your_email(request):
-    remembered = remembered_request(request)
-    if remembered is None:
-        return redirect("/")
-    reservation_id, email_failed = remembered
+    reservation_id = remembered_request(request)
     reservation = (
         Reservation.objects.select_related("performance__venue", "performance__show")
         .filter(pk=reservation_id)
         .first()
+        if reservation_id
+        else None
     )
     if reservation is None:
         return redirect("/")
@@ -210,7 +208,7 @@ def check_your_email(request):
         "booking/check_your_email.html",
         {
             "reservation": reservation,
-            "email_failed": email_failed,
+            "email": emails.latest(reservation, EmailKind.CONFIRMATION_LINK),
             "can_resend": reservation.can_get_a_new_link,
         },
     )
@@ -219,27 +217,21 @@ def check_your_email(request):
 @private
 @require_POST
 def resend_link(request):
-    remembered = remembered_request(request)
-    if remembered is None:
+    reservation_id = remembered_request(request)
+    if reservation_id is None:
         return redirect("/")
-    reservation_id, __ = remembered
-    response = redirect("booking:requested")
     try:
-        issued = services.resend_link(reservation_id)
+        services.resend_link(reservation_id)
     except Reservation.DoesNotExist:
         return redirect("/")
     except services.BookingRefused as refusal:
         messages.error(request, refusal.message)
-        return response
-    email_failed = issued.email_sent is False
-    if email_failed:
-        messages.error(request, _("We could not send the email this time either."))
     else:
         messages.success(
-            request, _("We have sent you a new link. The previous one no longer works.")
+            request,
+            _("A new link is on its way. Once it arrives, the previous one no longer works."),
         )
-    remember_request(response, reservation_id, email_failed)
-    return response
+    return redirect("booking:requested")
 
 
 @private
@@ -271,6 +263,7 @@ def reservation(request):
     if reservation.status == ReservationStatus.CONFIRMED:
         context["qr_svg"] = tickets.qr_svg(reservation)
         context["can_cancel"] = reservation.can_be_cancelled()
+        context["ticket_email"] = emails.latest(reservation, EmailKind.TICKET)
         return TemplateResponse(request, "booking/ticket.html", context)
     if reservation.status == ReservationStatus.PENDING and not reservation.link_has_expired():
         return TemplateResponse(request, "booking/reservation_pending.html", context)
@@ -285,19 +278,11 @@ def reservation(request):
 @require_POST
 def confirm(request):
     try:
-        issued = services.confirm(link_token(request) or "")
+        services.confirm(link_token(request) or "")
     except services.BookingRefused:
         # The reservation page tells what happened: expired, sold out, cancelled or unknown.
         return redirect("booking:reservation")
     messages.success(request, _("Your booking is confirmed. Here is your ticket."))
-    if issued.email_sent is False:
-        messages.warning(
-            request,
-            _(
-                "We could not email your ticket. It is on this page: save it, print it or come "
-                "back to this link."
-            ),
-        )
     return redirect("booking:reservation")
 
 

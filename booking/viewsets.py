@@ -25,6 +25,13 @@ from booking.models import Performance, Reservation, ReservationStatus, Venue
 from website.models import ShowPage
 
 
+def last_email(reservation):
+    """What the box office needs to know of the booker's latest email, in a few words."""
+    if not reservation.last_email_kind:
+        return "—"
+    return f"{reservation.last_email_kind_display}: {reservation.last_email_status_display}"
+
+
 def local_start(performance):
     return date_format(timezone.localtime(performance.starts_at), "D j M Y, H:i")
 
@@ -258,6 +265,15 @@ class ReservationIndexView(IndexView):
                     priority=60,
                 )
             )
+        if instance.status in (ReservationStatus.PENDING, ReservationStatus.CONFIRMED):
+            buttons.append(
+                ListingButton(
+                    _("Resend email"),
+                    url=reverse("booking_resend_email", args=[instance.pk]),
+                    icon_name="mail",
+                    priority=70,
+                )
+            )
         return buttons
 
 
@@ -290,6 +306,7 @@ class ReservationViewSet(SnippetViewSet):
         Column("email", label=_("Email")),
         Column("seats", label=_("Seats"), sort_key="seats"),
         Column("status", label=_("Status"), accessor="get_status_display", sort_key="status"),
+        Column("last_email", label=_("Email"), accessor=last_email),
         DateColumn("confirmed_at", label=_("Confirmed at"), sort_key="confirmed_at"),
         DateColumn("checked_in_at", label=_("Checked in at"), sort_key="checked_in_at"),
     ]
@@ -303,6 +320,7 @@ class ReservationViewSet(SnippetViewSet):
         "performance",
         "confirmed_at",
         "checked_in_at",
+        "last_email_status_display",
     ]
     export_headings = {
         "reference": _("Reference"),
@@ -313,6 +331,7 @@ class ReservationViewSet(SnippetViewSet):
         "performance": _("Performance"),
         "confirmed_at": _("Confirmed at"),
         "checked_in_at": _("Checked in at"),
+        "last_email_status_display": _("Last email"),
     }
     export_filename = "guest-list"
     # Corrections only: status changes go through the actions, never through this form.
@@ -337,7 +356,9 @@ class ReservationViewSet(SnippetViewSet):
         return ReservationPermissionPolicy(self.model)
 
     def get_queryset(self, request):
-        return Reservation.objects.select_related("performance__show", "performance__venue")
+        return Reservation.objects.select_related(
+            "performance__show", "performance__venue"
+        ).with_last_email()
 
 
 class BoxOfficeGroup(SnippetViewSetGroup):
@@ -362,5 +383,10 @@ ADMIN_URLS = [
         "booking/reservations/<int:pk>/reissue/",
         admin_views.ReissueTicketView.as_view(),
         name="booking_reissue_ticket",
+    ),
+    path(
+        "booking/reservations/<int:pk>/resend-email/",
+        admin_views.ResendEmailView.as_view(),
+        name="booking_resend_email",
     ),
 ]

@@ -25,6 +25,7 @@ def register_booking_admin_urls():
 def register_booking_log_actions(actions):
     actions.register_action(services.CANCEL_ACTION, _("Cancel booking"), _("Booking cancelled"))
     actions.register_action(services.REISSUE_ACTION, _("Reissue ticket"), _("Ticket reissued"))
+    actions.register_action(services.RESEND_EMAIL_ACTION, _("Resend email"), _("Email sent again"))
     actions.register_action(
         services.CANCEL_PERFORMANCE_ACTION, _("Cancel performance"), _("Performance cancelled")
     )

@@ -1,4 +1,5 @@
-"""The production topology on one machine: PostgreSQL, gunicorn backends, nginx in front.
+"""The production topology on one machine: PostgreSQL, gunicorn backends, nginx in front,
+and the email worker.
 
 The same files as the Compose deployment (infra/gunicorn.conf.py, the nginx template), on
 loopback ports. Used by the deployment tests (tests/deploy/) and the benchmark (bench/run.py).
@@ -71,7 +72,8 @@ class Stack:
         return session
 
     def logs(self):
-        """Every log the stack wrote: nginx's, gunicorn's and Django's (gunicorn's stderr)."""
+        """Every log the stack wrote: nginx's, gunicorn's, the email worker's, and Django's
+        (in gunicorn's and the worker's output)."""
         return "\n".join(
             path.read_text(errors="replace")
             for path in self.workdir.glob("logs/*")
@@ -101,7 +103,8 @@ def running_stack(
     public_post_rate="10r/m",
     public_post_burst=5,
 ):
-    """Start a fresh database, `backends` gunicorns and nginx; stop and drop them afterwards."""
+    """Start a fresh database, `backends` gunicorns, the email worker and nginx; stop and drop
+    them afterwards."""
     workdir = Path(workdir)
     for folder in ("logs", "static", "media", "mail", "nginx", "tls"):
         (workdir / folder).mkdir(exist_ok=True)
@@ -162,6 +165,19 @@ def running_stack(
                     stderr=subprocess.STDOUT,
                 )
             )
+
+        # After the gunicorns, which bench/run.py finds first in `processes`. A short interval,
+        # so that a test waits a fraction of a second for an email, not the default second.
+        logs.append(open(workdir / "logs" / "worker.log", "w"))  # noqa: SIM115
+        stack.processes.append(
+            subprocess.Popen(
+                [sys.executable, "manage.py", "email_worker", "--interval", "0.2"],
+                cwd=BASE_DIR,
+                env=env,
+                stdout=logs[-1],
+                stderr=subprocess.STDOUT,
+            )
+        )
 
         subprocess.run(
             [

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "corsheaders",
+    "django_tasks_db",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -135,7 +136,8 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
-# Email: sent in the request, after the transaction commits (no task queue).
+# Email: queued in the database with the change it reports, sent by the email worker
+# (`manage.py email_worker`, ADR 0013); no request talks to the mail server.
 
 EMAIL_CONFIG = env.email_url(
     "EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25"
@@ -144,7 +146,9 @@ EMAIL_CONFIG = env.email_url(
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="AzioneLab <biglietteria@example.org>")
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
-EMAIL_TIMEOUT = 10
+# Bounds one conversation with the mail server: the email worker's, and the few Wagtail admin
+# emails (password reset, moderation) still sent in the editor's own request.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
 
 # Booking
@@ -152,6 +156,11 @@ EMAIL_TIMEOUT = 10
 # How long a confirmation link stays valid, and how many links one reservation may be sent.
 BOOKING_LINK_VALIDITY_HOURS = env.int("BOOKING_LINK_VALIDITY_HOURS", default=24)
 BOOKING_MAX_LINKS_SENT = env.int("BOOKING_MAX_LINKS_SENT", default=3)
+# The email worker tries an email this many times, waiting 1, 2, 4, … minutes (at most an
+# hour) between attempts, before it shows as failed to the booker and the box office.
+BOOKING_EMAIL_ATTEMPTS = env.int("BOOKING_EMAIL_ATTEMPTS", default=8)
+BOOKING_EMAIL_RETRY_SECONDS = env.int("BOOKING_EMAIL_RETRY_SECONDS", default=60)
+BOOKING_EMAIL_RETRY_MAX_SECONDS = env.int("BOOKING_EMAIL_RETRY_MAX_SECONDS", default=3600)
 # Names and emails are erased this many days after the performance (manage.py
 # erase_personal_data, run by cron).
 BOOKING_PERSONAL_DATA_DAYS = env.int("BOOKING_PERSONAL_DATA_DAYS", default=30)
@@ -251,8 +260,13 @@ LOGGING = {
 }
 
 
-# No task queue: Wagtail's background tasks run in the request (see docs/adr).
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Wagtail's own background tasks (search and reference indexes) run in the request, as they
+# always have; the booking emails go through an outbox in our database, worked by one worker
+# process (`manage.py email_worker`; ADR 0013 supersedes ADR 0005's "no task queue").
+TASKS = {
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    "email": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+}
 
 
 # Wagtail

@@ -2,12 +2,15 @@
 
 import datetime
 import itertools
+from contextlib import contextmanager
+from dataclasses import dataclass
 
-from django.test import TestCase
+from django.core import mail
 from django.utils import timezone
 
 from booking import services
-from booking.models import Performance, Venue
+from booking.models import Performance, Reservation, Venue
+from tests.booking.mailbox import link_token, send_queued_emails
 from tests.website.factories import make_show, make_show_index
 from website.models import ShowIndexPage
 
@@ -41,23 +44,37 @@ def make_performance(show=None, *, days_from_now=10, **fields):
     return Performance.objects.create(show=show, **fields)
 
 
+@contextmanager
 def after_commit():
-    """Run on-commit callbacks (the emails) at the end of the block, inside a test transaction."""
-    return TestCase.captureOnCommitCallbacks(execute=True)
+    """Run the email worker at the end of the block: what the block queued is then sent."""
+    yield
+    send_queued_emails()
+
+
+@dataclass
+class Booked:
+    """A reservation, and the link token of the email sent for it, if one was."""
+
+    reservation: Reservation
+    token: str | None
 
 
 def book(performance, *, seats=1, name="Ada Lovelace", email=None, **kwargs):
-    """A pending reservation through the service; returns the IssuedLink with its raw token."""
+    """A pending reservation through the service, its confirmation link sent by the worker."""
     email = email or f"booker{next(_sequence)}@example.org"
-    with after_commit():
-        return services.request_booking(
-            performance.pk, name=name, email=email, seats=seats, **kwargs
-        )
+    already_sent = len(mail.outbox)
+    reservation = services.request_booking(
+        performance.pk, name=name, email=email, seats=seats, **kwargs
+    )
+    send_queued_emails()
+    reservation.refresh_from_db()
+    sent = mail.outbox[already_sent:]
+    return Booked(reservation, link_token(sent[-1]) if sent else None)
 
 
 def book_and_confirm(performance, **kwargs):
-    issued = book(performance, **kwargs)
-    with after_commit():
-        services.confirm(issued.token)
-    issued.reservation.refresh_from_db()
-    return issued
+    booked = book(performance, **kwargs)
+    services.confirm(booked.token)
+    send_queued_emails()
+    booked.reservation.refresh_from_db()
+    return booked

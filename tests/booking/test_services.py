@@ -7,9 +7,17 @@ from django.core import mail
 from django.utils import timezone
 
 from booking import services
-from booking.models import ExpiryReason, Performance, Reservation, ReservationStatus
+from booking.models import (
+    EmailKind,
+    EmailStatus,
+    ExpiryReason,
+    Performance,
+    Reservation,
+    ReservationStatus,
+)
 from booking.tokens import ticket_token, token_hash
 from tests.booking.factories import after_commit, book, book_and_confirm, make_performance
+from tests.booking.mailbox import link_token
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +38,8 @@ def test_request_booking_creates_a_pending_reservation_and_emails_its_link(perfo
         2,
     )
     assert reservation.link_token_hash == token_hash(issued.token)
-    assert issued.email_sent is True
+    assert reservation.links_sent == 1
+    assert reservation.emails.get().status == EmailStatus.SENT
     assert len(mail.outbox) == 1
     assert f"/b/{issued.token}/" in mail.outbox[0].body
 
@@ -101,23 +110,21 @@ def test_a_changed_request_replaces_the_pending_booking_with_a_fresh_link(perfor
 def test_confirm_reserves_the_seats_issues_the_ticket_and_emails_it(performance):
     issued = book(performance, seats=3)
     with after_commit():
-        confirmed = services.confirm(issued.token)
+        reservation = services.confirm(issued.token)
 
-    reservation = confirmed.reservation
-    assert confirmed.email_sent is True
     assert reservation.status == ReservationStatus.CONFIRMED
     assert reservation.confirmed_at is not None
     assert reservation.ticket_token_hash == token_hash(ticket_token(reservation.ticket_nonce))
     assert Performance.objects.with_availability().get().available_seats == 7
     assert [message.subject for message in mail.outbox][-1].startswith("Your ticket")
+    assert reservation.emails.filter(kind=EmailKind.TICKET, status=EmailStatus.SENT).exists()
 
 
 def test_confirming_twice_is_harmless(performance):
     issued = book_and_confirm(performance, seats=2)
     with after_commit():
         again = services.confirm(issued.token)
-    assert again.reservation.status == ReservationStatus.CONFIRMED
-    assert again.email_sent is None
+    assert again.status == ReservationStatus.CONFIRMED
     assert Performance.objects.with_availability().get().confirmed_seats == 2
     assert len(mail.outbox) == 2  # the link, the ticket: no second ticket
 
@@ -189,23 +196,25 @@ def test_expire_pending_marks_only_pending_reservations_with_expired_links(perfo
 def test_reissue_ticket_replaces_the_link_and_the_qr_code(performance):
     old = book_and_confirm(performance)
     old_ticket_hash = old.reservation.ticket_token_hash
+    old_ticket_link = link_token(mail.outbox[-1])
     with after_commit():
-        new = services.reissue_ticket(old.reservation.pk)
-    new.reservation.refresh_from_db()
-    assert new.reservation.ticket_token_hash != old_ticket_hash
+        reissued = services.reissue_ticket(old.reservation.pk)
+    reissued.refresh_from_db()
+    assert reissued.ticket_token_hash != old_ticket_hash
     assert not Reservation.objects.filter(ticket_token_hash=old_ticket_hash).exists()
-    with pytest.raises(services.ReservationNotFound):
-        services.confirm(old.token)
-    assert services.confirm(new.token).reservation.pk == old.reservation.pk
+    for stale in (old.token, old_ticket_link):
+        with pytest.raises(services.ReservationNotFound):
+            services.confirm(stale)
     assert mail.outbox[-1].subject.startswith("Your ticket")
+    new_link = link_token(mail.outbox[-1])
+    assert services.confirm(new_link).pk == old.reservation.pk
 
 
 def test_resend_link_is_limited_per_reservation(performance, settings):
     settings.BOOKING_MAX_LINKS_SENT = 2
     issued = book(performance)
     with after_commit():
-        resent = services.resend_link(issued.reservation.pk)
-    assert resent.email_sent is True
+        services.resend_link(issued.reservation.pk)
     with pytest.raises(services.ResendLimitReached):
         services.resend_link(issued.reservation.pk)
     assert len(mail.outbox) == 2

@@ -10,6 +10,7 @@ from PIL import Image
 
 from booking.models import Reservation
 from tests.booking.factories import make_performance
+from tests.booking.mailbox import send_queued_emails
 from tests.browser.visitor import book_on_a_phone
 from tests.website.factories import ensure_home_page, make_show, make_show_index
 
@@ -51,6 +52,7 @@ def y4m_video(png, path, size=(640, 480), frames=10):
 
 def book_and_confirm_on_a_phone(phone, live_server, show, performance):
     book_on_a_phone(phone, live_server, show, performance, seats=3)
+    send_queued_emails()  # the email worker's turn
     link = re.search(r"/b/[A-Za-z0-9_-]{43}/", mail.outbox[-1].body).group()
     phone.goto(live_server.url + link)
     phone.click("button:has-text('Confirm booking')")

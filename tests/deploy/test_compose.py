@@ -1,4 +1,5 @@
-"""The Compose deployment follows the rules: one published service, pinned images, health checks."""
+"""The Compose deployment follows the rules: one published service, pinned images, health checks,
+and the email worker built like the backend."""
 
 import re
 import shutil
@@ -78,6 +79,35 @@ def test_backend_and_database_share_an_internal_network(compose):
     assert compose["services"]["postgres"]["networks"] == ["internal"]
     assert "internal" in compose["services"]["backend"]["networks"]
     assert "internal" not in compose["services"]["nginx"]["networks"]
+
+
+def test_the_worker_has_its_own_way_out_and_shares_none_with_nginx(compose):
+    # It must reach the SMTP relay, which `internal` cannot, without joining nginx's `edge`.
+    assert not (compose["networks"]["outbound"] or {}).get("internal")
+    assert compose["services"]["worker"]["networks"] == ["internal", "outbound"]
+    on_outbound = {
+        name
+        for name, service in compose["services"].items()
+        if "outbound" in service.get("networks", [])
+    }
+    assert on_outbound == {"worker"}
+
+
+def test_the_worker_runs_email_worker_from_the_backends_image(compose):
+    backend, worker = compose["services"]["backend"], compose["services"]["worker"]
+    assert worker["command"] == ["python", "manage.py", "email_worker"]
+    for key in ("image", "build", "env_file", "environment", "read_only", "tmpfs", "security_opt"):
+        assert worker[key] == backend[key], key
+    assert "user" not in worker  # the image's own non-root user
+    assert worker["depends_on"] == {
+        "postgres": {"condition": "service_healthy"},
+        "migrate": {"condition": "service_completed_successfully"},
+    }
+    # Its own check, not the image's HEALTHCHECK, which asks gunicorn's port.
+    assert worker["healthcheck"]["test"] == ["CMD", "python", "infra/docker/worker_healthcheck.py"]
+    assert (BASE_DIR / "infra" / "docker" / "worker_healthcheck.py").is_file()
+    ignored = (BASE_DIR / ".dockerignore").read_text().split()
+    assert not any(pattern.lstrip("/").startswith("infra") for pattern in ignored)
 
 
 def test_containers_run_read_only_and_without_new_privileges(compose):

@@ -1,9 +1,13 @@
-"""Through nginx only: pages, files, headers, a booking checked in at the door, limits, logs."""
+"""Through nginx only: pages, files, headers, a booking confirmed from the emails the worker
+sent and checked in at the door, limits, logs."""
 
 import email
+import email.policy
 import io
 import re
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -13,6 +17,8 @@ import urllib3
 import zxingcpp
 from bs4 import BeautifulSoup
 from PIL import Image
+
+from infra.native_stack import BASE_DIR
 
 pytestmark = pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
 urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
@@ -32,15 +38,84 @@ def form_fields(html, selector):
     return {field["name"]: field.get("value", "") for field in form.select("input[name]")}
 
 
-def latest_mail(stack, subject_start):
-    for path in sorted(stack.mail_dir.glob("*.log"), key=lambda path: path.stat().st_mtime)[::-1]:
-        for raw in reversed(path.read_text().split("-" * 79)):
-            if not raw.strip():
-                continue
-            message = email.message_from_string(raw.strip())
-            if (message["Subject"] or "").startswith(subject_start):
-                return message
-    raise AssertionError(f"no email starting {subject_start!r}")
+LINK = re.compile(r"/b/([A-Za-z0-9_-]{43})/")
+
+
+def psql(url, sql):
+    return subprocess.run(
+        ["psql", url, "-tAc", sql], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def mail_sent(stack):
+    """Every complete message in the mail folder, oldest first."""
+    messages = []
+    for path in sorted(stack.mail_dir.glob("*.log"), key=lambda path: path.stat().st_mtime):
+        # Django's file backend writes a line of dashes after each whole message: what follows
+        # the last one may be a message still being written.
+        for raw in path.read_text().split("-" * 79)[:-1]:
+            messages.append(email.message_from_string(raw.strip(), policy=email.policy.default))
+    return messages
+
+
+def wait_for_mail(stack, to, subject_start, timeout=30):
+    """The latest email to `to` with that subject, once the email worker has sent it.
+
+    The worker writes the message before it commits its outbox row as sent, and a link in it
+    works only after that commit: so this also waits until nothing is left queued.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        queued = psql(
+            stack.env["DATABASE_URL"],
+            "SELECT count(*) FROM booking_bookingemail WHERE status = 'queued'",
+        )
+        found = [
+            message
+            for message in mail_sent(stack)
+            if to in str(message["To"]) and str(message["Subject"]).startswith(subject_start)
+        ]
+        if queued == "0" and found:
+            return found[-1]
+        if time.monotonic() > deadline:
+            worker_log = (stack.workdir / "logs" / "worker.log").read_text(errors="replace")
+            raise AssertionError(
+                f"no email {subject_start!r} to {to} within {timeout} s ({queued} queued); "
+                f"the worker's log:\n{worker_log}"
+            )
+        time.sleep(0.2)
+
+
+def book_through_nginx(stack, visitor, address, seats="2"):
+    """Book La tempesta's first open performance from its show page; returns the performance."""
+    show_url = stack.https + "/spettacoli/la-tempesta/"
+    page = BeautifulSoup(visitor.get(show_url).text, "html.parser")
+    form = page.select_one("form.booking-form")
+    fields = {field["name"]: field.get("value", "") for field in form.select("input[name]")}
+    performance = page.select_one("input[name=performance]:not([disabled])")["value"]
+    fields.update(
+        performance=performance,
+        name="Ada Lovelace",
+        email=address,
+        seats=seats,
+        privacy_acknowledged="on",
+    )
+    response = visitor.post(
+        stack.https + form["action"].split("#")[0], data=fields, headers={"Origin": stack.https}
+    )
+    assert response.url.endswith("/booking/check-your-email/")
+    return performance
+
+
+def confirm_through_nginx(stack, visitor, confirmation):
+    """Open the emailed link and press Confirm; returns the ticket page."""
+    link = LINK.search(confirmation.get_body(("plain",)).get_content())
+    page = visitor.get(stack.https + link.group(0))
+    assert page.url.endswith("/booking/reservation/")
+    confirm = form_fields(page.text, "form[action='/booking/reservation/confirm/']")
+    return visitor.post(
+        stack.https + "/booking/reservation/confirm/", data=confirm, headers={"Origin": stack.https}
+    )
 
 
 def test_pages_render_with_every_security_header(stack):
@@ -113,41 +188,65 @@ def test_gunicorn_listens_on_loopback_only(stack):
         pass
 
 
+def test_a_booking_made_through_nginx_is_confirmed_from_the_email_the_worker_sent(stack):
+    visitor = stack.session()
+    book_through_nginx(stack, visitor, "grace@example.org")
+    confirmation = wait_for_mail(stack, "grace@example.org", "Confirm")
+    ticket_page = confirm_through_nginx(stack, visitor, confirmation)
+    page = BeautifulSoup(ticket_page.text, "html.parser")
+    assert page.select_one(".ticket__qr") is not None
+    reference = page.select_one(".summary__reference").get_text(strip=True)
+
+    ticket = wait_for_mail(stack, "grace@example.org", "Your ticket")
+    html = BeautifulSoup(ticket.get_body(("html",)).get_content(), "html.parser")
+    assert html.select_one('img[src="cid:ticket-qr"]') is not None
+    (qr,) = [part for part in ticket.walk() if part.get_content_type() == "image/png"]
+    assert qr["Content-ID"] == "<ticket-qr>"
+    assert qr.get_content_disposition() == "inline"
+    door_url = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.get_content())))[0].text
+    assert door_url.startswith(stack.https + "/")
+    (calendar,) = [part for part in ticket.walk() if part.get_content_type() == "text/calendar"]
+    assert calendar.get_filename() == f"{reference}.ics"
+    assert "BEGIN:VEVENT" in calendar.get_content()
+    assert "La tempesta" in calendar.get_content()
+
+    # The worker recorded both as sent, and its log holds neither link.
+    sent = psql(
+        stack.env["DATABASE_URL"],
+        "SELECT string_agg(e.kind || ':' || e.status, ',' ORDER BY e.id) "
+        "FROM booking_bookingemail e JOIN booking_reservation r ON r.id = e.reservation_id "
+        f"WHERE r.reference = '{reference}'",
+    )
+    assert sent == "confirmation_link:sent,ticket:sent"
+    logs = stack.logs()
+    for message in (confirmation, ticket):
+        token = LINK.search(message.get_body(("plain",)).get_content()).group(1)
+        assert token not in logs
+
+
+def test_the_worker_health_check_passes_while_the_worker_works_the_outbox(stack):
+    result = subprocess.run(
+        [sys.executable, "infra/docker/worker_healthcheck.py"],
+        cwd=BASE_DIR,
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("healthy")
+
+
 def test_a_booking_is_confirmed_ticketed_and_checked_in_through_nginx(stack):
     visitor = stack.session()
-    show_url = stack.https + "/spettacoli/la-tempesta/"
-    fields = form_fields(visitor.get(show_url).text, "form.booking-form")
-    performance = BeautifulSoup(visitor.get(show_url).text, "html.parser").select_one(
-        "input[name=performance]:not([disabled])"
-    )["value"]
-    fields.update(
-        performance=performance,
-        name="Ada Lovelace",
-        email="ada@example.org",
-        seats="2",
-        privacy_acknowledged="on",
-    )
-    action = BeautifulSoup(visitor.get(show_url).text, "html.parser").select_one(
-        "form.booking-form"
-    )["action"]
-    response = visitor.post(
-        stack.https + action.split("#")[0], data=fields, headers={"Origin": stack.https}
-    )
-    assert response.url.endswith("/booking/check-your-email/")
-
-    link = re.search(r"/b/([A-Za-z0-9_-]{43})/", latest_mail(stack, "Confirm").as_string())
-    link_token = link.group(1)
-    page = visitor.get(stack.https + link.group(0))
-    assert page.url.endswith("/booking/reservation/")
-    confirm = form_fields(page.text, "form[action='/booking/reservation/confirm/']")
-    ticket = visitor.post(
-        stack.https + "/booking/reservation/confirm/", data=confirm, headers={"Origin": stack.https}
-    )
-    assert "ticket__qr" in ticket.text
+    performance = book_through_nginx(stack, visitor, "ada@example.org")
+    confirmation = wait_for_mail(stack, "ada@example.org", "Confirm")
+    link_token = LINK.search(confirmation.get_body(("plain",)).get_content()).group(1)
+    assert "ticket__qr" in confirm_through_nginx(stack, visitor, confirmation).text
 
     png = next(
-        part.get_payload(decode=True)
-        for part in latest_mail(stack, "Your ticket").walk()
+        part.get_content()
+        for part in wait_for_mail(stack, "ada@example.org", "Your ticket").walk()
         if part.get_content_type() == "image/png"
     )
     door_url = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))[0].text
@@ -253,18 +352,11 @@ def test_rapid_booking_posts_are_limited_while_pages_still_load(stack):
 
 def test_a_backup_restores_into_an_empty_database(stack, tmp_path):
     """The documented procedure (docs/deployment.md): pg_dump -Fc, then pg_restore."""
-    import subprocess
-
     source = stack.env["DATABASE_URL"]
     server, __, name = source.rpartition("/")
     restored = f"{name}_restored"
     dump = tmp_path / "backup.dump"
     count = "SELECT count(*) FROM booking_reservation"
-
-    def psql(url, sql):
-        return subprocess.run(
-            ["psql", url, "-tAc", sql], check=True, capture_output=True, text=True
-        ).stdout.strip()
 
     subprocess.run(["pg_dump", "-Fc", "--no-owner", "-f", str(dump), source], check=True)
     psql(f"{server}/postgres", f'CREATE DATABASE "{restored}"')
