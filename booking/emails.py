@@ -3,7 +3,8 @@
 A service that changes a reservation queues the email that reports it (`queue`) in the same
 transaction, so that both happen or neither does. The email worker (`manage.py email_worker`,
 django-tasks' database backend) sends it later with `deliver`: it renders the email from the
-reservation as it is then, mints a link token only at that moment (storing its hash), and
+reservation as it is then, mints the link token then from the row's nonce (storing its hash
+once the mail server has accepted the email), and
 retries with backoff when the mail server fails. No request ever waits for the mail server, and
 no raw token is ever stored: not in the outbox row, not in the task's arguments.
 """
@@ -23,7 +24,7 @@ from django_tasks import task
 
 from booking import tickets
 from booking.models import BookingEmail, EmailKind, EmailStatus, ReservationStatus
-from booking.tokens import new_link_token, token_hash
+from booking.tokens import link_token, token_hash
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +55,8 @@ def deliver(email_id, *, now=None):
     The row stays locked while the mail server answers, so that two runs of the same task (a
     lost task queued again while the first still runs) send it once: the second finds it sent.
     The only duplicate left is a worker killed after the mail server accepted the message and
-    before the commit; the message's stable Message-ID lets mail clients fold the two.
+    before the commit: the second copy is the same message, with the same Message-ID and the
+    same link (derived from the row's nonce), which works once that copy is recorded.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -73,7 +75,7 @@ def deliver(email_id, *, now=None):
             email.save(update_fields=["status", "next_attempt_at"])
             return email.status
 
-        token = new_link_token() if email.kind in LINKED_KINDS else None
+        token = link_token(email.link_nonce) if email.kind in LINKED_KINDS else None
         if email.kind == EmailKind.CONFIRMATION_LINK:
             # A fresh link is valid from the moment it leaves (the email says until when).
             from booking.services import link_deadline
@@ -166,28 +168,28 @@ def record_failure(email, error, now):
     return email.status
 
 
-def requeue_lost(now=None):
+def requeue_lost(*, starting=False, now=None):
     """Queue again every waiting email whose task is gone; returns how many.
 
-    Run by the worker between its passes, when none of its tasks runs: a worker killed
-    mid-send leaves its task marked running for ever, and one that crashed on a database error
-    leaves it failed, with the email still waiting. One worker works the outbox, so a task
-    still marked running then belongs to a worker that is no more (were a second one running
-    after all, the row lock in `deliver` still sends each email once).
+    The worker runs this between its passes, when none of its own tasks runs. A task marked
+    running belongs to a worker that is no more: when the worker starts, since one worker
+    works the outbox, or once it has run longer than any send can take. A task that failed
+    (the database went away mid-task) left its email waiting too. Were a second worker
+    running after all, the row lock in `deliver` would still send each email once.
     """
     from django_tasks.base import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 
     now = now or timezone.now()
     tasks = DBTaskResult.objects.filter(backend_name=TASK_BACKEND)
-    tasks.filter(status=TaskResultStatus.RUNNING).update(
-        status=TaskResultStatus.FAILED, finished_at=now
-    )
+    abandoned = tasks.filter(status=TaskResultStatus.RUNNING)
+    if not starting:
+        abandoned = abandoned.filter(started_at__lt=now - longest_send())
+    abandoned.update(status=TaskResultStatus.FAILED, finished_at=now)
+    pending = tasks.filter(status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING])
     waiting = {
         args_kwargs["args"][0]
-        for args_kwargs in tasks.filter(status=TaskResultStatus.READY).values_list(
-            "args_kwargs", flat=True
-        )
+        for args_kwargs in pending.values_list("args_kwargs", flat=True)
         if args_kwargs.get("args")
     }
     lost = BookingEmail.objects.filter(status=EmailStatus.QUEUED).exclude(pk__in=waiting)
@@ -196,6 +198,12 @@ def requeue_lost(now=None):
         send_email.using(run_after=email.next_attempt_at or now).enqueue(email.pk)
         count += 1
     return count
+
+
+def longest_send():
+    """More than one attempt can take: a connection and a conversation, each bounded by
+    EMAIL_TIMEOUT, and the rendering."""
+    return datetime.timedelta(seconds=3 * settings.EMAIL_TIMEOUT + 60)
 
 
 def render(email, token):

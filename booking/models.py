@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from booking.tokens import is_well_formed, token_hash
+from booking.tokens import is_well_formed, new_nonce, token_hash
 
 
 class Venue(models.Model):
@@ -375,7 +375,7 @@ class BookingEmail(models.Model):
     reports, sent by the email worker (booking/emails.py, ADR 0013).
 
     It holds no address, text or token: the worker renders the email from the reservation
-    when it sends, and mints a link token only then.
+    when it sends, and mints the link token from `link_nonce` only then.
     """
 
     wagtail_reference_index_ignore = True
@@ -397,6 +397,10 @@ class BookingEmail(models.Model):
     # The exception's class only: an SMTP error message may quote the address.
     last_error = models.CharField(_("last error"), max_length=120, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # The link this email carries is derived from this nonce when it is sent (booking/tokens.py),
+    # so that a second attempt, after a worker died before recording the first, sends the same
+    # working link; only its hash is stored on the reservation once the email has left.
+    link_nonce = models.CharField(max_length=64, default=new_nonce, editable=False)
 
     objects = BookingEmailQuerySet.as_manager()
 

@@ -24,7 +24,7 @@ from booking.models import (
     Reservation,
     ReservationStatus,
 )
-from booking.tokens import new_ticket_nonce, ticket_token, token_hash
+from booking.tokens import new_nonce, ticket_token, token_hash
 
 # Audit log actions (registered with labels in booking/wagtail_hooks.py).
 CANCEL_ACTION = "booking.cancel"
@@ -189,7 +189,7 @@ def request_booking(performance_id, *, name, email, seats, now=None):
         reservation = pending or Reservation(
             performance=performance,
             reference=new_reference(),
-            ticket_nonce=new_ticket_nonce(),
+            ticket_nonce=new_nonce(),
         )
         reservation.name = name
         reservation.email = email
@@ -332,7 +332,7 @@ def reissue_ticket(reservation_id, *, by=None):
                 _("Only a confirmed booking not yet checked in gets a new ticket.")
             )
         reservation.link_token_hash = reservation.ticket_link_token_hash = None
-        reservation.ticket_nonce = new_ticket_nonce()
+        reservation.ticket_nonce = new_nonce()
         reservation.ticket_token_hash = token_hash(ticket_token(reservation.ticket_nonce))
         reservation.save(
             update_fields=[

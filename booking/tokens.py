@@ -1,9 +1,11 @@
-"""Opaque tokens: the booker's link token and the door's ticket token (see docs/adr).
+"""Opaque tokens: the booker's link tokens and the door's ticket token (see docs/adr).
 
-Both carry 256 bits and are stored only as SHA-256 hashes. The link token is random and exists
-only in the emailed link. The ticket token is derived with Django's salted HMAC (keyed by
-SECRET_KEY) from a random per-reservation nonce, so the site can draw the QR code again at any
-time, while a copy of the database alone yields neither token.
+Each carries 256 bits, is derived with Django's salted HMAC (keyed by SECRET_KEY) from a random
+nonce stored in the database, and is looked up by its SHA-256 hash: a copy of the database alone
+yields no usable token. The ticket token comes from the reservation's nonce, so the site can
+draw the QR code again at any time. A link token comes from the nonce of the email that carries
+it (ADR 0013), so every attempt at one email carries the same link, and the raw token exists
+only in the emailed link and the booker's cookie.
 """
 
 import base64
@@ -19,16 +21,23 @@ TOKEN_PATTERN = r"[A-Za-z0-9_-]{43}"
 TOKEN_RE = re.compile(rf"^{TOKEN_PATTERN}$")
 
 
-def new_link_token():
-    return secrets.token_urlsafe(TOKEN_BYTES)
-
-
-def new_ticket_nonce():
+def new_nonce():
     return secrets.token_hex(TOKEN_BYTES)
 
 
 def ticket_token(nonce):
-    digest = salted_hmac("booking.ticket", nonce, algorithm="sha256").digest()
+    """The door's QR token of a reservation."""
+    return derived_token("booking.ticket", nonce)
+
+
+def link_token(nonce):
+    """The booker's link token carried by one email."""
+    return derived_token("booking.link", nonce)
+
+
+def derived_token(purpose, nonce):
+    # One salt per purpose: a link token never opens the door, nor a ticket token the booking.
+    digest = salted_hmac(purpose, nonce, algorithm="sha256").digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 

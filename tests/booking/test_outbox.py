@@ -212,12 +212,39 @@ def test_a_task_lost_with_a_killed_worker_is_queued_again_and_sent_once(performa
     lost.claim("a-worker-that-died")
     assert send_queued_emails() == 0
 
-    assert emails.requeue_lost() == 1
-    assert emails.requeue_lost() == 0  # a task is waiting now: nothing more to queue
+    # While the worker runs, a task running for less than a send can take is left alone.
+    assert emails.requeue_lost() == 0
+    # When a worker starts, one worker working the outbox, that task was its predecessor's.
+    assert emails.requeue_lost(starting=True) == 1
+    assert emails.requeue_lost(starting=True) == 0  # a task is waiting now: nothing more
     send_queued_emails()
     assert len(mail.outbox) == 1
     lost.refresh_from_db()
     assert lost.status == TaskResultStatus.FAILED
+
+
+def test_a_task_running_longer_than_any_send_is_taken_as_lost(performance):
+    services.request_booking(performance.pk, name="Ada", email="ada@example.org", seats=1)
+    lost = DBTaskResult.objects.get()
+    lost.claim("a-worker-that-hangs-or-died")
+    DBTaskResult.objects.filter(pk=lost.pk).update(
+        started_at=timezone.now() - emails.longest_send() - datetime.timedelta(seconds=1)
+    )
+    assert emails.requeue_lost() == 1
+    send_queued_emails()
+    assert len(mail.outbox) == 1
+
+
+def test_every_attempt_at_an_email_carries_the_same_link(performance, mail_server_down):
+    services.request_booking(performance.pk, name="Ada", email="ada@example.org", seats=1)
+    email = BookingEmail.objects.get()
+    links = []
+    mail_server_down.side_effect = lambda messages: links.append(link_token(messages[0]))
+    emails.deliver(email.pk)  # the server took it; the worker died before recording it
+    BookingEmail.objects.filter(pk=email.pk).update(status=EmailStatus.QUEUED, sent_at=None)
+    emails.deliver(email.pk)
+    assert len(links) == 2 and links[0] == links[1]
+    assert Reservation.objects.for_link_token(links[0]).exists()
 
 
 def test_an_email_overtaken_by_the_booking_is_withdrawn(performance):

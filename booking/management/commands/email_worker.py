@@ -1,8 +1,9 @@
 """The email worker: the one long-running process besides the web workers (ADR 0013).
 
-A loop of two steps: queue again any email whose task was lost (a worker killed mid-send, a
-task that crashed on a database error), then let django-tasks-db's `db_worker` send everything
-due on the "email" task backend, until nothing is due; then wait `--interval` seconds.
+A loop of two steps: queue again any email whose task was lost (left running by a worker that
+was killed, failed when the database went away), then let django-tasks-db's `db_worker` send
+everything due on the "email" task backend, until nothing is due; then wait `--interval`
+seconds.
 """
 
 import signal
@@ -31,8 +32,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, interval, batch, verbosity, **options):
+        starting = True
         while True:
-            lost = emails.requeue_lost()
+            lost = emails.requeue_lost(starting=starting)
+            starting = False
             if lost:
                 self.stdout.write(f"Queued {lost} email(s) again whose task was lost.")
             # During a pass db_worker handles SIGTERM and SIGINT itself: it finishes the email
