@@ -1,12 +1,15 @@
-"""Plain Django views of the public site: search, health check and robots.txt."""
+"""Plain Django views of the public site: search, health check, robots.txt, server errors."""
+
+import sys
 
 from django.core.paginator import Paginator
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
+from django.views.defaults import server_error as default_server_error
 from wagtail.models import Page
 
 from website.forms import SearchForm
@@ -53,3 +56,17 @@ def robots_txt(request):
         f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+def server_error(request):
+    """The 500 handler; a database that cannot be reached answers 503 "back in a moment".
+
+    Both pages are standalone templates that need no database. Django calls this while it
+    handles the exception, so the exception is at hand.
+    """
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        response = default_server_error(request, template_name="503.html")
+        response.status_code = 503
+        response["Retry-After"] = "30"
+        return response
+    return default_server_error(request)

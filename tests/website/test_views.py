@@ -5,7 +5,8 @@ from xml.etree import ElementTree
 
 import pytest
 from bs4 import BeautifulSoup
-from django.db import OperationalError
+from django.db import InterfaceError, OperationalError
+from django.test import Client
 
 from tests.website.factories import make_content_page, make_show, make_show_index
 
@@ -40,6 +41,29 @@ def test_500_page_renders_without_a_request_or_database():
     html = loader.get_template("500.html").render()
     soup = BeautifulSoup(html, "html.parser")
     assert soup.find("h1").get_text(strip=True) == "Something went wrong on our side"
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "heading"),
+    [
+        (OperationalError("connection refused"), 503, "We will be back in a moment"),
+        (InterfaceError("connection already closed"), 503, "We will be back in a moment"),
+        (ValueError("a bug"), 500, "Something went wrong on our side"),
+    ],
+)
+def test_a_database_outage_answers_503_and_a_bug_500_with_pages_that_need_no_database(
+    home_page, error, status, heading, django_assert_num_queries
+):
+    client = Client(raise_request_exception=False)
+    with (
+        mock.patch("website.views.SearchForm", side_effect=error),
+        django_assert_num_queries(0),
+    ):
+        response = client.get("/search/?q=x")
+    assert response.status_code == status
+    assert BeautifulSoup(response.content, "html.parser").find("h1").get_text() == heading
+    if status == 503:
+        assert response["Retry-After"] == "30"
 
 
 def test_sitemap_lists_every_live_page_and_nothing_else(client, home_page):
