@@ -21,6 +21,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.snippets.views.snippets import EditView, IndexView, SnippetViewSet, SnippetViewSetGroup
 
 from booking import admin_views, services
+from booking.forms import PersonNameField
 from booking.models import Performance, Reservation, ReservationStatus, Venue
 from website.models import ShowPage
 
@@ -287,6 +288,15 @@ class ReservationEditView(EditView):
         return instance
 
 
+class ReservationForm(WagtailAdminModelForm):
+    """The box office's corrections: a name is held to the booking form's rules, so the door
+    never shows invisible or reversed characters whoever typed it."""
+
+    name = PersonNameField(
+        label=_("name"), max_length=Reservation._meta.get_field("name").max_length
+    )
+
+
 class ReservationViewSet(SnippetViewSet):
     model = Reservation
     icon = "list-ul"
@@ -335,7 +345,9 @@ class ReservationViewSet(SnippetViewSet):
     }
     export_filename = "guest-list"
     # Corrections only: status changes go through the actions, never through this form.
-    panels = [FieldPanel("name"), FieldPanel("email")]
+    edit_handler = ObjectList(
+        [FieldPanel("name"), FieldPanel("email")], base_form_class=ReservationForm
+    )
     inspect_view_fields = [
         "reference",
         "performance",

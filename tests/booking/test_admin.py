@@ -331,6 +331,18 @@ def test_editing_a_reservation_saves_only_the_corrected_fields(client, performan
     assert (reservation.name, reservation.status) == ("Ada Lovelace", ReservationStatus.CANCELLED)
 
 
+def test_a_corrected_name_is_held_to_the_booking_forms_rules(client, performance):
+    booked = book_and_confirm(performance, name="Ada Lovelac")
+    url = RESERVATIONS + f"edit/{booked.reservation.pk}/"
+    client = as_user(client, "Box office")
+    response = client.post(url, {"name": "\u200b\u202e", "email": booked.reservation.email})
+    assert Reservation.objects.get().name == "Ada Lovelac"
+    assert "This field is required." in response.content.decode()
+
+    client.post(url, {"name": "Ada\u200d  Lovelace\u202e", "email": booked.reservation.email})
+    assert Reservation.objects.get().name == "Ada Lovelace"
+
+
 def test_editors_publish_directly_without_the_moderators_workflow(db):
     from wagtail.models import Workflow
 
