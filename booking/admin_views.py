@@ -115,7 +115,7 @@ class ReissueTicketView(BookingActionView):
         services.reissue_ticket(self.object.pk, by=self.request.user)
         return _(
             "A new ticket for %(reference)s has been issued; its email is on its way. The "
-            "“Email” column shows when it has left."
+            "“Last email” column shows when it has left."
         ) % {"reference": self.object.reference}
 
 

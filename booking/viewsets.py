@@ -316,7 +316,7 @@ class ReservationViewSet(SnippetViewSet):
         Column("email", label=_("Email")),
         Column("seats", label=_("Seats"), sort_key="seats"),
         Column("status", label=_("Status"), accessor="get_status_display", sort_key="status"),
-        Column("last_email", label=_("Email"), accessor=last_email),
+        Column("last_email", label=_("Last email"), accessor=last_email),
         DateColumn("confirmed_at", label=_("Confirmed at"), sort_key="confirmed_at"),
         DateColumn("checked_in_at", label=_("Checked in at"), sort_key="checked_in_at"),
     ]

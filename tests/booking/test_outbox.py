@@ -290,7 +290,7 @@ def test_the_box_office_sees_a_failed_email_and_resends_it(client, performance, 
     user = staff("Box office")
     client.force_login(user)
     [row] = listing_rows(client.get(RESERVATIONS))
-    assert row["Email"] == "Confirmation link: Failed"
+    assert row["Last email"] == "Confirmation link: Failed"
 
     url = reverse("booking_resend_email", args=[booked.reservation.pk])
     assert client.get(url).status_code == 200
@@ -301,7 +301,7 @@ def test_the_box_office_sees_a_failed_email_and_resends_it(client, performance, 
     entry = ModelLogEntry.objects.get(action=services.RESEND_EMAIL_ACTION)
     assert entry.user == user
     [row] = listing_rows(client.get(RESERVATIONS))
-    assert row["Email"] == "Confirmation link: Sent"
+    assert row["Last email"] == "Confirmation link: Sent"
 
 
 @pytest.mark.django_db(transaction=True)
