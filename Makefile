@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 DEV := DEBUG=true
 TEST := DJANGO_SETTINGS_MODULE=tests.settings
 
-.PHONY: run test install install-dev migrate demo serve lint messages bench
+.PHONY: run test install install-dev migrate demo serve lint messages bench fuzz
 
 run: install migrate demo serve
 
@@ -20,6 +20,12 @@ test: install-dev
 	$(TEST) $(BIN)/python manage.py check --fail-level WARNING
 	$(TEST) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
+
+# The fuzz tests alone, with many new random examples each (docs/testing.md#fuzzing);
+# `make test` runs them with a few fixed ones.
+FUZZ_EXAMPLES ?= 2000
+fuzz: install-dev
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/fuzz
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
