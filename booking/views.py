@@ -7,6 +7,7 @@ database, holds the token: a copy of the database yields no usable link.
 """
 
 import functools
+import re
 
 from django.conf import settings
 from django.contrib import messages
@@ -125,9 +126,9 @@ def remember_request(response, reservation_id):
 def remembered_request(request):
     """The reservation id from remember_request's cookie, or None."""
     value = get_booking_cookie(request, REQUEST_COOKIE) or ""
-    # Signed by us, but an older cookie held "id:flag".
+    # Signed by us, but an older cookie held "id:flag"; only ASCII digits make an id.
     reservation_id = value.split(":")[0]
-    return int(reservation_id) if reservation_id.isdigit() else None
+    return int(reservation_id) if re.fullmatch(r"[0-9]+", reservation_id) else None
 
 
 def reservation_for_request(request):

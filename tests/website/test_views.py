@@ -44,19 +44,22 @@ def test_500_page_renders_without_a_request_or_database():
 
 
 @pytest.mark.parametrize(
-    ("error", "status", "heading"),
+    ("error", "database_answers", "status", "heading"),
     [
-        (OperationalError("connection refused"), 503, "We will be back in a moment"),
-        (InterfaceError("connection already closed"), 503, "We will be back in a moment"),
-        (ValueError("a bug"), 500, "Something went wrong on our side"),
+        (OperationalError("connection refused"), False, 503, "We will be back in a moment"),
+        (InterfaceError("connection already closed"), False, 503, "We will be back in a moment"),
+        # SQLite reports a malformed query as an OperationalError: a bug, not an outage.
+        (OperationalError("unterminated string"), True, 500, "Something went wrong on our side"),
+        (ValueError("a bug"), True, 500, "Something went wrong on our side"),
     ],
 )
 def test_a_database_outage_answers_503_and_a_bug_500_with_pages_that_need_no_database(
-    home_page, error, status, heading, django_assert_num_queries
+    home_page, error, database_answers, status, heading, django_assert_num_queries
 ):
     client = Client(raise_request_exception=False)
     with (
         mock.patch("website.views.SearchForm", side_effect=error),
+        mock.patch("website.views.database_answers", return_value=database_answers),
         django_assert_num_queries(0),
     ):
         response = client.get("/search/?q=x")
@@ -152,3 +155,23 @@ def test_show_pages_answer_any_page_or_performance_parameter(client, home_page, 
 
     assert client.get(index.url, {"page": value}).status_code == 200
     assert client.get(show.url, {"performance": value}).status_code == 200
+
+
+@pytest.mark.parametrize("query", ['"', 'a"b', '"la tempesta', "("])
+def test_search_answers_a_stray_quote_or_bracket(client, home_page, query):
+    response = client.get("/search/", {"q": query})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/admin/login/", "/booking/show/1/", "/search/"])
+def test_a_form_declared_in_another_charset_than_utf8_gets_400_not_500(home_page, url):
+    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    client.cookies["csrftoken"] = "a" * 32
+    response = client.post(
+        url,
+        "name=Ada",
+        content_type="application/x-www-form-urlencoded; charset=ISO-8859-1",
+        headers={"x-csrftoken": "a" * 32},
+    )
+    assert response.status_code == 400
+    assert "UTF-8" in response.content.decode()
