@@ -67,14 +67,17 @@ class BookingActionView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormV
         return redirect(self.listing_url_name)
 
 
-class CancelReservationView(BookingActionView):
+class ReservationActionView(BookingActionView):
     model = Reservation
-    page_title = gettext_lazy("Cancel booking")
-    header_icon = "cross"
     listing_url_name = "wagtailsnippets_booking_reservation:list"
 
     def get_queryset(self):
         return Reservation.objects.select_related("performance__show")
+
+
+class CancelReservationView(ReservationActionView):
+    page_title = gettext_lazy("Cancel booking")
+    header_icon = "cross"
 
     def get_description(self):
         if self.object.status == ReservationStatus.PENDING:
@@ -99,11 +102,9 @@ class CancelReservationView(BookingActionView):
         return _("Booking %(reference)s cancelled.") % {"reference": self.object.reference}
 
 
-class ReissueTicketView(BookingActionView):
-    model = Reservation
+class ReissueTicketView(ReservationActionView):
     page_title = gettext_lazy("Reissue ticket")
     header_icon = "mail"
-    listing_url_name = "wagtailsnippets_booking_reservation:list"
 
     def get_description(self):
         return _(
@@ -119,14 +120,9 @@ class ReissueTicketView(BookingActionView):
         ) % {"reference": self.object.reference}
 
 
-class ResendEmailView(BookingActionView):
-    model = Reservation
+class ResendEmailView(ReservationActionView):
     page_title = gettext_lazy("Resend email")
     header_icon = "mail"
-    listing_url_name = "wagtailsnippets_booking_reservation:list"
-
-    def get_queryset(self):
-        return Reservation.objects.select_related("performance__show")
 
     def get_description(self):
         if self.object.status == ReservationStatus.PENDING:

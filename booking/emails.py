@@ -266,4 +266,4 @@ def attach_ticket(message, reservation, company):
 
 def latest(reservation, kind):
     """The reservation's latest email of a kind, or None: what the booker's pages report."""
-    return reservation.emails.filter(kind=kind).order_by("-created_at", "-pk").first()
+    return reservation.emails.filter(kind=kind).first()  # newest first: Meta.ordering

@@ -366,8 +366,8 @@ class EmailStatus(models.TextChoices):
 
 class BookingEmailQuerySet(models.QuerySet):
     def latest_per_reservation(self):
-        """For a Subquery on reservations: their latest email, newest first."""
-        return self.filter(reservation=OuterRef("pk")).order_by("-created_at", "-pk")
+        """For a Subquery on reservations: their emails, newest first (Meta.ordering)."""
+        return self.filter(reservation=OuterRef("pk"))
 
 
 class BookingEmail(models.Model):

@@ -13,6 +13,7 @@ from wagtail.models import PageViewRestriction
 
 from booking.models import Reservation
 from tests.booking.factories import after_commit, make_performance
+from tests.booking.test_views import valid_data
 
 pytestmark = pytest.mark.django_db
 
@@ -100,18 +101,6 @@ def assert_show_content_absent(response, show):
     assert soup(response).find("form", class_="booking-form") is None
 
 
-def valid_data(performance, **changes):
-    return {
-        "performance": str(performance.pk),
-        "name": "Ada Lovelace",
-        "email": "ada@example.org",
-        "seats": "2",
-        "privacy_acknowledged": "on",
-        "website": "",
-        **changes,
-    }
-
-
 def post_booking(client, show, data):
     with after_commit():
         return client.post(reverse("booking:book", args=[show.pk]), data)
@@ -146,7 +135,7 @@ def test_an_invalid_booking_for_a_restricted_show_gets_the_refusal_not_the_page(
     client, show, performance, restriction
 ):
     restriction.turn_away(client)
-    response = post_booking(client, show, valid_data(performance, seats="0"))
+    response = post_booking(client, show, valid_data(performance, {"seats": "0"}))
 
     restriction.assert_refusal(response, show)
     assert_show_content_absent(response, show)
@@ -198,7 +187,7 @@ def test_once_the_restriction_is_satisfied_an_invalid_booking_shows_the_page_wit
     client, show, performance, restriction
 ):
     restriction.satisfy(client, show)
-    response = post_booking(client, show, valid_data(performance, seats="0"))
+    response = post_booking(client, show, valid_data(performance, {"seats": "0"}))
 
     assert response.status_code == 200
     page = soup(response)
@@ -218,7 +207,7 @@ def test_an_unpublished_restricted_show_is_not_found_even_for_an_allowed_visitor
     restriction.satisfy(client, show)
     show.unpublish()
 
-    for data in (valid_data(performance), valid_data(performance, seats="0")):
+    for data in (valid_data(performance), valid_data(performance, {"seats": "0"})):
         response = post_booking(client, show, data)
         assert response.status_code == 404
         assert_show_content_absent(response, show)
