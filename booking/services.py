@@ -143,6 +143,22 @@ def queue_link(reservation):
         emails.queue(reservation, EmailKind.CONFIRMATION_LINK)
 
 
+def replace_link(reservation):
+    """For a booking whose details changed: withdraw the links waiting to leave, which would
+    describe the booking as it was, and queue one for the booking as it is. A link the worker
+    is sending right now (its row locked) is left to finish, not waited for: the new link
+    replaces it when it leaves."""
+    waiting = (
+        reservation.emails.select_for_update(skip_locked=True)
+        .filter(kind=EmailKind.CONFIRMATION_LINK, status=EmailStatus.QUEUED)
+        .values_list("pk", flat=True)
+    )
+    reservation.emails.filter(pk__in=list(waiting)).update(
+        status=EmailStatus.WITHDRAWN, next_attempt_at=None
+    )
+    emails.queue(reservation, EmailKind.CONFIRMATION_LINK)
+
+
 def request_booking(performance_id, *, name, email, seats, now=None):
     """Create a pending reservation and queue the email with its confirmation link.
 
@@ -199,7 +215,7 @@ def request_booking(performance_id, *, name, email, seats, now=None):
         # A link to the booking as it was must not confirm it as it is now.
         reservation.link_token_hash = None
         reservation.save()
-        queue_link(reservation)
+        replace_link(reservation)
     return reservation
 
 

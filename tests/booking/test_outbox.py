@@ -6,13 +6,14 @@ See booking/emails.py and ADR 0013.
 import datetime
 import io
 import smtplib
+import threading
 from unittest import mock
 
 import pytest
 from bs4 import BeautifulSoup
 from django.core import mail
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
@@ -349,3 +350,43 @@ def test_a_remembered_booking_is_named_by_ascii_digits_only(client, value):
     client.cookies[REQUEST_COOKIE]["path"] = "/booking/"
     response = client.get("/booking/check-your-email/")
     assert (response.status_code, response["Location"]) == (302, "/")
+
+
+def test_a_changed_booking_withdraws_the_link_waiting_to_leave(performance):
+    services.request_booking(performance.pk, name="Ada", email="ada@example.org", seats=1)
+    services.request_booking(performance.pk, name="Ada", email="ada@example.org", seats=3)
+    send_queued_emails()
+    assert list(BookingEmail.objects.order_by("pk").values_list("status", flat=True)) == [
+        EmailStatus.WITHDRAWN,
+        EmailStatus.SENT,
+    ]
+    [message] = mail.outbox
+    assert "\nSeats: 3\n" in message.body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_changed_booking_does_not_wait_for_a_link_being_sent():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks: PostgreSQL")
+    performance = make_performance(make_show(make_show_index(ensure_home_page())))
+    services.request_booking(performance.pk, name="Ada", email="ada@example.org", seats=1)
+    sending, done = threading.Event(), threading.Event()
+
+    def worker_holding_the_row():
+        with transaction.atomic():
+            BookingEmail.objects.select_for_update().get()
+            sending.set()
+            done.wait(timeout=30)
+        connection.close()
+
+    worker = threading.Thread(target=worker_holding_the_row)
+    worker.start()
+    try:
+        assert sending.wait(timeout=30)
+        # Returns at once, although the first link's row is locked by the "worker".
+        services.request_booking(performance.pk, name="Ada", email="ada@example.org", seats=2)
+        statuses = list(BookingEmail.objects.order_by("pk").values_list("status", flat=True))
+        assert statuses == [EmailStatus.QUEUED, EmailStatus.QUEUED]
+    finally:
+        done.set()
+        worker.join(timeout=30)
