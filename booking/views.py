@@ -31,6 +31,7 @@ LINK_COOKIE = "booking_link"
 REQUEST_COOKIE = "booking_request"
 COOKIE_SALT = "booking.cookies"
 COOKIE_PATH = "/booking/"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
 LINK_COOKIE_AGE = 60 * 60 * 24 * 180
 
 
@@ -83,7 +84,8 @@ def cross_site_protected(view):
     @functools.wraps(view)
     @csrf_exempt
     def wrapped(request, *args, **kwargs):
-        if not sent_from_this_site(request):
+        # Only methods that change something, as Django's own check.
+        if request.method not in SAFE_METHODS and not sent_from_this_site(request):
             # The same refusal as Django's token check: its failure view (CSRF_FAILURE_VIEW).
             refuse = import_string(settings.CSRF_FAILURE_VIEW)
             return refuse(request, reason="Sec-Fetch-Site or Origin names another site.")
@@ -159,15 +161,19 @@ def serve_behind_page_hooks(request, page, serve):
     return serve_chain(page, request, (), {})
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 @cross_site_protected
 @private
 def book(request, show_id):
     """The show page's booking form: request the booking, or show the page with the errors.
 
     Only for those who may view the page: it is served behind the same hooks as the page.
+    A GET leads to the show page: it is where Wagtail's password form and login send a visitor
+    back after they turned a booking away.
     """
     show_page = get_object_or_404(ShowPage.objects.live(), pk=show_id)
+    if request.method in SAFE_METHODS:
+        return redirect(f"{show_page.url}#tickets")
     return serve_behind_page_hooks(request, show_page, book_or_show_errors)
 
 

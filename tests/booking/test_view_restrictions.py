@@ -213,3 +213,19 @@ def test_an_unpublished_restricted_show_is_not_found_even_for_an_allowed_visitor
         assert_show_content_absent(response, show)
     assert not Reservation.objects.exists()
     assert mail.outbox == []
+
+
+def test_the_password_asked_for_by_a_refused_booking_leads_back_to_the_show(
+    client, show, performance
+):
+    restriction = PasswordRestriction(show)
+    response = post_booking(client, show, valid_data(performance))
+    return_url = soup(response).find("input", attrs={"name": "return_url"})["value"]
+    response = client.post(
+        restriction.password_url(show),
+        {"password": PASSWORD, "return_url": return_url},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == f"{show.url}#tickets"
+    assert soup(response).find("form", class_="booking-form") is not None
