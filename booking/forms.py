@@ -52,13 +52,8 @@ class AcknowledgementCheckbox(forms.CheckboxInput):
         return data.get(name) == "on"
 
 
-class PerformanceChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, performance):
-        return str(performance)
-
-
 class BookingForm(forms.Form):
-    performance = PerformanceChoiceField(
+    performance = forms.ModelChoiceField(
         queryset=Performance.objects.none(),
         widget=forms.RadioSelect,
         label=_("Performance"),

@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from booking.models import Performance
 from checkin.services import door_performances
 
 
@@ -36,11 +37,12 @@ class DoorRequestForm(forms.Form):
 class PerformanceRequestForm(DoorRequestForm):
     """A request about one of the performances the door can pick."""
 
-    performance = forms.ModelChoiceField(queryset=door_performances())
+    # The choices are today's, so they are set per request (below), never at import.
+    performance = forms.ModelChoiceField(queryset=Performance.objects.none())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Evaluated per request, so that "today" is today; the id is all an answer needs.
+        # "Today" as of this request; the id is all an answer needs.
         self.fields["performance"].queryset = door_performances().select_related(None)
 
 

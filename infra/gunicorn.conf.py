@@ -8,7 +8,7 @@ import os
 
 from gunicorn.glogging import Logger
 
-from booking.logging import RedactTokens
+from booking.redaction import RedactTokens
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # Synchronous workers: requests are short and the database is the bottleneck.

@@ -242,7 +242,7 @@ LOGGING = {
         "plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"},
     },
     # Booking links and QR codes carry tokens in their paths: no log line may show them.
-    "filters": {"redact_tokens": {"()": "booking.logging.RedactTokens"}},
+    "filters": {"redact_tokens": {"()": "booking.redaction.RedactTokens"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",

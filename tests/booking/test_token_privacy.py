@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from booking.logging import redact
+from booking.redaction import redact
 from booking.tokens import ticket_token
 from tests.booking.factories import after_commit, book, make_performance
 
