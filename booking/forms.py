@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from booking.models import Performance, Reservation
 
-# Even the largest per-performance limit stays within this; the service checks the real one.
+# What the form accepts before the service checks the performance's own limit
+# (`max_seats_per_booking`), which nothing yet keeps at or below this.
 MAX_SEATS_FIELD = 20
 
 

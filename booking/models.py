@@ -1,7 +1,7 @@
 """Venues, performances and reservations: the booking data, with its invariants as constraints.
 
-Reads live here as queryset methods; every change of a reservation's state is a function in
-`booking/services.py`.
+Reads live here as queryset methods; every change of a reservation's booking status is a
+function in `booking/services.py`, its check-in one in `checkin/services.py`.
 """
 
 import datetime

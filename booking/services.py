@@ -1,4 +1,5 @@
-"""The booking rules: every change of a reservation's state happens here, in one transaction.
+"""The booking rules: every change of a reservation's booking status happens here, each in one
+transaction. (Checking a party in at the door is the door's rule: checkin/services.py.)
 
 Each service takes plain arguments, locks what it must, and raises a `BookingRefused`
 subclass when a rule says no; views and the admin turn those into messages. The email a change
