@@ -1,4 +1,5 @@
-"""Puts the door in the Wagtail admin: its URLs, its menu item, its audit log labels."""
+"""Puts the door in the Wagtail admin (its URLs, its menu item, its audit log labels) and
+behind the ticket's QR code for staff."""
 
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -6,7 +7,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
 from checkin import services, urls
-from checkin.views import CHECK_IN_PERMISSION
+from checkin.views import CHECK_IN_PERMISSION, render_door
 
 
 class CheckInMenuItem(MenuItem):
@@ -30,3 +31,13 @@ def register_checkin_menu_item():
 def register_checkin_log_actions(actions):
     actions.register_action(services.CHECK_IN_ACTION, _("Check in"), _("Checked in at the door"))
     actions.register_action(services.UNDO_CHECK_IN_ACTION, _("Undo check-in"), _("Check-in undone"))
+
+
+@hooks.register("serve_ticket_code")
+def open_the_door_for_staff(request, token, reservation):
+    """A ticket's QR code opened by door staff: the door, that code already previewed."""
+    user = request.user
+    if not (user.has_perm("wagtailadmin.access_admin") and user.has_perm(CHECK_IN_PERMISSION)):
+        return None
+    performance_id = reservation.performance_id if reservation else None
+    return render_door(request, performance_id, initial_code=token)
