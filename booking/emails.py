@@ -3,10 +3,10 @@
 A service that changes a reservation queues the email that reports it (`queue`) in the same
 transaction, so that both happen or neither does. The email worker (`manage.py email_worker`,
 django-tasks' database backend) sends it later with `deliver`: it renders the email from the
-reservation as it is then, mints the link token then from the row's nonce (storing its hash
-once the mail server has accepted the email), and
-retries with backoff when the mail server fails. No request ever waits for the mail server, and
-no raw token is ever stored: not in the outbox row, not in the task's arguments.
+reservation as it is then, mints the link token from the row's nonce (storing its hash once the
+mail server has accepted the email), and retries with backoff when the mail server fails. No
+request ever waits for the mail server, and no raw token is ever stored: not in the outbox row,
+not in the task's arguments.
 """
 
 import datetime
@@ -119,9 +119,9 @@ def still_due(email, now):
     if not reservation.email or reservation.personal_data_erased_at:
         return False
     if email.kind == EmailKind.CONFIRMATION_LINK:
+        # A lapsed link is no reason to withhold a new one: the link sent now is valid from now.
         return (
             reservation.status == ReservationStatus.PENDING
-            and not reservation.link_has_expired(now)
             and reservation.performance.is_open_for_booking(now)
         )
     if email.kind == EmailKind.TICKET:
@@ -192,12 +192,14 @@ def requeue_lost(*, starting=False, now=None):
         for args_kwargs in pending.values_list("args_kwargs", flat=True)
         if args_kwargs.get("args")
     }
-    lost = BookingEmail.objects.filter(status=EmailStatus.QUEUED).exclude(pk__in=waiting)
-    count = 0
-    for email in lost.only("pk", "next_attempt_at"):
+    lost = list(
+        BookingEmail.objects.filter(status=EmailStatus.QUEUED)
+        .exclude(pk__in=waiting)
+        .only("pk", "next_attempt_at")
+    )
+    for email in lost:
         send_email.using(run_after=email.next_attempt_at or now).enqueue(email.pk)
-        count += 1
-    return count
+    return len(lost)
 
 
 def longest_send():

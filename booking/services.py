@@ -134,29 +134,20 @@ def link_deadline(performance, now):
     return min(validity, performance.booking_closes_at)
 
 
-def queue_link(reservation):
-    """Queue a confirmation link unless one is already waiting to leave: the worker mints the
-    link when it sends, so one waiting email always carries the freshest."""
-    waiting = reservation.emails.filter(
-        kind=EmailKind.CONFIRMATION_LINK, status=EmailStatus.QUEUED
-    ).exists()
-    if not waiting:
-        emails.queue(reservation, EmailKind.CONFIRMATION_LINK)
+def queue_link(reservation, *, details_changed=False):
+    """Queue a confirmation link for a pending reservation; the worker mints it when it sends.
 
-
-def replace_link(reservation):
-    """For a booking whose details changed: withdraw the links waiting to leave, which would
-    describe the booking as it was, and queue one for the booking as it is. A link the worker
-    is sending right now (its row locked) is left to finish, not waited for: the new link
-    replaces it when it leaves."""
-    waiting = (
-        reservation.emails.select_for_update(skip_locked=True)
-        .filter(kind=EmailKind.CONFIRMATION_LINK, status=EmailStatus.QUEUED)
-        .values_list("pk", flat=True)
-    )
-    reservation.emails.filter(pk__in=list(waiting)).update(
-        status=EmailStatus.WITHDRAWN, next_attempt_at=None
-    )
+    One waiting link is enough, as it carries the freshest link when it leaves. When the
+    booking's details changed, the waiting links describe it as it was: they are withdrawn and
+    a new one queued. A link the worker is sending at that moment (its row locked) is left to
+    finish, not waited for: the new link replaces it when it leaves.
+    """
+    waiting = reservation.emails.filter(kind=EmailKind.CONFIRMATION_LINK, status=EmailStatus.QUEUED)
+    if details_changed:
+        overtaken = list(waiting.select_for_update(skip_locked=True).values_list("pk", flat=True))
+        waiting.filter(pk__in=overtaken).update(status=EmailStatus.WITHDRAWN, next_attempt_at=None)
+    elif waiting.exists():
+        return
     emails.queue(reservation, EmailKind.CONFIRMATION_LINK)
 
 
@@ -216,7 +207,10 @@ def request_booking(performance_id, *, name, email, seats, now=None):
         # A link to the booking as it was must not confirm it as it is now.
         reservation.link_token_hash = None
         reservation.save()
-        replace_link(reservation)
+        if pending:
+            queue_link(reservation, details_changed=True)
+        else:
+            emails.queue(reservation, EmailKind.CONFIRMATION_LINK)
     return reservation
 
 
@@ -248,9 +242,6 @@ def resend_email(reservation_id, *, by, now=None):
             if not reservation.performance.is_open_for_booking(now):
                 raise PerformanceNotBookable()
             kind = EmailKind.CONFIRMATION_LINK
-            # Not expired by the time the worker looks: the link's validity starts when it leaves.
-            reservation.link_expires_at = link_deadline(reservation.performance, now)
-            reservation.save(update_fields=["link_expires_at"])
         elif reservation.status == ReservationStatus.CONFIRMED:
             kind = EmailKind.TICKET
         else:

@@ -346,15 +346,11 @@ def ticket_code(request, token):
         .select_related("performance__venue", "performance__show")
         .first()
     )
-    response = next(
-        (
-            answer
-            for serve in hooks.get_hooks("serve_ticket_code")
-            if (answer := serve(request, token, reservation)) is not None
-        ),
-        None,
-    )
-    if response is None:
+    for serve in hooks.get_hooks("serve_ticket_code"):
+        response = serve(request, token, reservation)
+        if response is not None:
+            break
+    else:
         if reservation is None:
             raise Http404
         response = TemplateResponse(

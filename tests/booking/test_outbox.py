@@ -23,8 +23,9 @@ from wagtail.models import ModelLogEntry
 from booking import emails, services
 from booking.models import BookingEmail, EmailKind, EmailStatus, Reservation
 from tests.booking.factories import book, book_and_confirm, make_performance
-from tests.booking.mailbox import link_token, send_queued_emails
+from tests.booking.mailbox import link_token, make_retries_due, send_queued_emails
 from tests.booking.test_admin import RESERVATIONS, listing_rows
+from tests.booking.test_views import valid_data
 from tests.staff import staff
 from tests.website.factories import ensure_home_page, make_show, make_show_index
 
@@ -44,26 +45,10 @@ def mail_server_down():
         yield send
 
 
-def post_booking(client, performance, **changes):
-    data = {
-        "performance": performance.pk,
-        "name": "Ada Lovelace",
-        "email": "ada@example.org",
-        "seats": 1,
-        "privacy_acknowledged": "on",
-        **changes,
-    }
+def post_booking(client, performance):
+    """The booking form, as the browser sends it; the worker does not run."""
     return client.post(
-        reverse("booking:book", args=[performance.show.pk]),
-        data,
-        headers={"sec-fetch-site": "same-origin"},
-        follow=True,
-    )
-
-
-def make_retries_due():
-    DBTaskResult.objects.filter(status=TaskResultStatus.READY).update(
-        run_after=timezone.now() - datetime.timedelta(seconds=1)
+        reverse("booking:book", args=[performance.show.pk]), valid_data(performance), follow=True
     )
 
 
@@ -390,3 +375,13 @@ def test_a_changed_booking_does_not_wait_for_a_link_being_sent():
     finally:
         done.set()
         worker.join(timeout=30)
+
+
+def test_a_new_link_asked_for_after_the_old_one_lapsed_is_valid_from_when_it_leaves(performance):
+    booked = book(performance)
+    lapsed = timezone.now() - datetime.timedelta(minutes=1)
+    Reservation.objects.filter(pk=booked.reservation.pk).update(link_expires_at=lapsed)
+    services.resend_link(booked.reservation.pk)
+    send_queued_emails()
+    assert len(mail.outbox) == 2
+    assert services.confirm(link_token(mail.outbox[-1])).status == "confirmed"

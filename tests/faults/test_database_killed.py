@@ -13,10 +13,10 @@ from django_tasks_db.models import DBTaskResult
 
 from booking import emails, services, views
 from booking.models import BookingEmail, EmailStatus, Reservation, ReservationStatus
-from tests.booking.mailbox import link_token
+from tests.booking.mailbox import make_retries_due
 from tests.faults.database import kill_this_connection, postgresql_only
 from tests.faults.visitor import heading, page
-from tests.faults.worker import make_retries_due, run_worker_loop
+from tests.faults.worker import run_worker_loop
 
 pytestmark = [pytest.mark.django_db(transaction=True), postgresql_only]
 
@@ -82,10 +82,7 @@ def test_a_connection_killed_after_the_booking_committed_still_answers_with_the_
 def test_a_connection_killed_after_the_confirmation_committed_still_shows_the_ticket(
     visitor, performance, monkeypatch
 ):
-    visitor.book(performance)
-    run_worker_loop()
-    visitor.get(f"/b/{link_token(mail.outbox[0])}/")
-    visitor.get("/booking/reservation/")  # where the link leads: the confirm button
+    visitor.book_and_open_the_link(performance)
     success = messages.success
 
     def killed_after_the_commit(*args, **kwargs):

@@ -166,10 +166,7 @@ def test_every_link_the_booker_receives_works_after_a_worker_died_before_recordi
 def test_a_web_worker_killed_after_the_confirmation_committed_keeps_it_and_emails_once(
     visitor, performance, monkeypatch
 ):
-    visitor.book(performance)
-    run_worker_loop()
-    visitor.get(f"/b/{link_token(mail.outbox[0])}/")
-    visitor.get("/booking/reservation/")
+    visitor.book_and_open_the_link(performance)
     confirm = services.confirm
 
     def killed_after_the_commit(*args, **kwargs):
@@ -197,10 +194,7 @@ def test_a_web_worker_killed_after_the_confirmation_committed_keeps_it_and_email
 def test_a_web_worker_killed_before_the_confirmation_committed_leaves_it_to_do_again(
     visitor, performance, monkeypatch
 ):
-    visitor.book(performance)
-    run_worker_loop()
-    visitor.get(f"/b/{link_token(mail.outbox[0])}/")
-    visitor.get("/booking/reservation/")
+    visitor.book_and_open_the_link(performance)
     queue = emails.queue
 
     def killed_before_the_commit(*args, **kwargs):

@@ -8,11 +8,11 @@ import pytest
 from django.utils import timezone
 
 from booking.models import BookingEmail, EmailKind, EmailStatus, Reservation, ReservationStatus
-from tests.booking.mailbox import LINK_TOKEN
+from tests.booking.mailbox import LINK_TOKEN, make_retries_due
 from tests.faults.conftest import use_mail_server
 from tests.faults.smtp import SMTPResponder, closed_port
 from tests.faults.visitor import heading, page
-from tests.faults.worker import make_retries_due, run_worker_loop, waiting_tasks
+from tests.faults.worker import run_worker_loop, waiting_tasks
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,9 +8,13 @@ Tests using it commit for real (`django_db(transaction=True)`).
 
 from bs4 import BeautifulSoup
 from django.conf import settings
+from django.core import mail
 from django.core.wsgi import get_wsgi_application
 from django.test import RequestFactory
 from django.urls import reverse
+
+from tests.booking.mailbox import link_token
+from tests.faults.worker import run_worker_loop
 
 CSRF_COOKIE = settings.CSRF_COOKIE_NAME
 
@@ -44,6 +48,13 @@ class Visitor:
                 "website": "",
             },
         )
+
+    def book_and_open_the_link(self, performance):
+        """Book, let the worker send the link, open it: the page with the confirm button."""
+        self.book(performance)
+        run_worker_loop()
+        self.get(f"/b/{link_token(mail.outbox[0])}/")
+        return self.get("/booking/reservation/")
 
     def send(self, request):
         response = self.application(request.environ, lambda status, headers, exc_info=None: None)
