@@ -6,6 +6,7 @@ from django.core.management import CommandError, call_command
 from wagtail.images import get_image_model
 from wagtail.models import Page
 
+from booking.models import Performance, Venue
 from website.management.commands.load_demo import ADMIN_PASSWORD, ADMIN_USERNAME, STAFF_USERS
 from website.models import ShowPage
 
@@ -55,3 +56,24 @@ def test_load_demo_refuses_to_run_with_debug_off_unless_forced(settings):
     with pytest.raises(CommandError, match="runs only with DEBUG on"):
         call_command("load_demo")
     assert not ShowPage.objects.exists()
+
+
+@pytest.mark.django_db
+def test_booking_adds_the_demo_performances_and_a_second_run_keeps_them(capsys):
+    def performances():
+        return list(
+            Performance.objects.order_by("pk").values_list(
+                "pk", "show__slug", "venue__name", "starts_at", "manually_occupied_seats"
+            )
+        )
+
+    call_command("load_demo", force=True)
+    first = performances()
+    call_command("load_demo", force=True)
+    assert performances() == first
+    assert Venue.objects.count() == 2
+
+    upcoming = set(ShowPage.objects.upcoming().values_list("slug", flat=True))
+    assert set(Performance.objects.values_list("show__slug", flat=True)) == upcoming
+    assert any(p.manually_occupied_seats == p.venue.capacity for p in Performance.objects.all())
+    assert f"{len(first)} performances" in capsys.readouterr().out

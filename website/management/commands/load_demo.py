@@ -1,13 +1,18 @@
 """Build a real-looking demo site: pages, shows with generated images, settings, an admin user.
 
-Idempotent: pages are found by slug, images by title, so a second run updates in place and
-never duplicates. Dates are relative to today, so the programme always has shows to come.
+The content is in website/demo/content.toml; this command turns it into pages, images,
+settings and users. Idempotent: pages are found by slug, images by title, so a second run
+updates in place and never duplicates. Dates are relative to today, so the programme always
+has shows to come. Other apps add their part of the demo through the `demo_content_loaded`
+signal (booking adds venues and performances).
 """
 
 import io
 import json
 import random
+import tomllib
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -18,59 +23,51 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image as PILImage
 from PIL import ImageDraw, ImageFilter
+from wagtail.fields import RichTextField, StreamField
 from wagtail.images import get_image_model
 from wagtail.models import Site
 
-from booking.models import Performance, Venue
 from website.models import CompanySettings, ContentPage, HomePage, ShowIndexPage, ShowPage
+from website.signals import demo_content_loaded
 
-ADMIN_USERNAME = "admin"
-ADMIN_PASSWORD = "azionelab-demo"
-# One demo user per staff role (groups created by booking's migration), same password.
-STAFF_USERS = {"redazione": "Editors", "biglietteria": "Box office", "porta": "Door staff"}
+CONTENT_FILE = Path(__file__).resolve().parents[2] / "demo" / "content.toml"
+CONTENT = tomllib.loads(CONTENT_FILE.read_text(encoding="utf-8"))
 
-# (title, description used as alt text, palette of background top, bottom and light colours)
-IMAGES = {
-    "hero": (
-        "Demo: stage in blue light",
-        "An empty stage lit by blue and amber spotlights",
-        ((24, 18, 48), (8, 6, 14), (255, 196, 110)),
-    ),
-    "tempest": (
-        "Demo: La tempesta",
-        "A storm of blue light over a bare stage with a lone figure",
-        ((18, 44, 82), (6, 10, 24), (150, 210, 255)),
-    ),
-    "cherry": (
-        "Demo: Il giardino dei ciliegi",
-        "Pink light falling like petals on a set of chairs",
-        ((92, 30, 60), (20, 8, 16), (255, 180, 205)),
-    ),
-    "voices": (
-        "Demo: Voci dal fondo",
-        "Three performers in a single warm spotlight",
-        ((70, 36, 10), (14, 8, 4), (255, 210, 140)),
-    ),
-    "maids": (
-        "Demo: Le serve",
-        "Two figures in red light in front of a tall mirror",
-        ((96, 8, 20), (16, 4, 6), (255, 120, 120)),
-    ),
-    "godot": (
-        "Demo: Aspettando Godot",
-        "A bare tree under a pale moon on an empty road",
-        ((40, 44, 40), (10, 12, 10), (230, 230, 200)),
-    ),
-    "company": (
-        "Demo: the company in rehearsal",
-        "The company in a circle during a rehearsal",
-        ((52, 22, 58), (12, 6, 14), (255, 205, 160)),
-    ),
-}
+ADMIN_USERNAME = CONTENT["admin"]["username"]
+ADMIN_PASSWORD = CONTENT["admin"]["password"]
+# Each staff username with its group (the groups come from booking's migration).
+STAFF_USERS = dict(CONTENT["staff_users"])
 
 
-def rich(*paragraphs):
+def rich(paragraphs):
+    """Rich text from a list of paragraphs."""
     return "".join(f"<p>{text}</p>" for text in paragraphs)
+
+
+def without(data, *keys):
+    """A copy of the table data without keys."""
+    return {key: value for key, value in data.items() if key not in keys}
+
+
+def person(data):
+    """A person of a `people` block; the demo has no portraits."""
+    return {
+        "name": data["name"],
+        "role": data["role"],
+        "photo": None,
+        "biography": rich(data["biography"]),
+    }
+
+
+def fill_in(value, names):
+    """value with every {name} in its strings replaced, through nested lists and tables."""
+    if isinstance(value, str):
+        return value.format_map(names)
+    if isinstance(value, list):
+        return [fill_in(item, names) for item in value]
+    if isinstance(value, dict):
+        return {key: fill_in(item, names) for key, item in value.items()}
+    return value
 
 
 class Command(BaseCommand):
@@ -91,23 +88,28 @@ class Command(BaseCommand):
             )
         self.today = timezone.localdate()
         with transaction.atomic():
-            self.images = {key: self.image(key, *spec) for key, spec in IMAGES.items()}
-            home = self.default_site_root()
-            shows = self.show_pages(home)
-            performances = self.performances(shows)
-            about = self.about_pages(home)
-            privacy = self.privacy_page(home)
-            self.contact_page(home)
-            self.home_page(home, about_page=about[0])
+            self.images = {key: self.image(key, spec) for key, spec in CONTENT["images"].items()}
+            self.home = self.default_site_root()
+            self.pages = {}
+            shows = self.show_pages()
+            about = [self.content_page(spec) for spec in CONTENT["about_pages"]]
+            privacy = self.content_page(CONTENT["privacy_page"])
+            self.content_page(CONTENT["contact_page"])
+            self.home_page()
             self.company_settings(privacy)
             self.admin_user()
             self.staff_users()
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Demo content ready: {len(shows)} shows, {len(performances)} performances, "
-                f"{len(about)} about pages, {len(self.images)} images."
+            # Inside the transaction: what the receivers add commits or rolls back with the pages.
+            responses = demo_content_loaded.send(
+                sender=self.__class__, shows={show.slug: show for show in shows}, today=self.today
             )
-        )
+        counts = [
+            f"{len(shows)} shows",
+            *(summary for __, summary in responses if summary),
+            f"{len(about)} about pages",
+            f"{len(self.images)} images",
+        ]
+        self.stdout.write(self.style.SUCCESS(f"Demo content ready: {', '.join(counts)}."))
         self.stdout.write(
             f"Log in to the admin at {settings.WAGTAILADMIN_BASE_URL}/admin/ "
             f"as “{ADMIN_USERNAME}” with the password “{ADMIN_PASSWORD}”."
@@ -117,16 +119,24 @@ class Command(BaseCommand):
 
     # Images
 
-    def image(self, key, title, description, palette):
+    def image(self, key, spec):
+        """The demo image titled spec["title"], generated from its palette if missing."""
         image_model = get_image_model()
-        existing = image_model.objects.filter(title=title).first()
+        existing = image_model.objects.filter(title=spec["title"]).first()
         if existing:
             return existing
+        palette = spec["palette"]
+        picture = poster(
+            random.Random(key),
+            tuple(palette["top"]),
+            tuple(palette["bottom"]),
+            tuple(palette["light"]),
+        )
         buffer = io.BytesIO()
-        poster(random.Random(key), *palette).save(buffer, "JPEG", quality=85, optimize=True)
+        picture.save(buffer, "JPEG", quality=85, optimize=True)
         return image_model.objects.create(
-            title=title,
-            description=description,
+            title=spec["title"],
+            description=spec["description"],
             file=ImageFile(buffer, name=f"demo-{key}.jpg"),
         )
 
@@ -142,8 +152,11 @@ class Command(BaseCommand):
         return page
 
     def child(self, parent, model, slug, **fields):
+        """The page with this slug under parent, created or updated, published."""
         page = model.objects.child_of(parent).filter(slug=slug).first() or model(slug=slug)
-        return self.publish(page, parent, **fields)
+        page = self.publish(page, parent, **fields)
+        self.pages[slug] = page
+        return page
 
     def default_site_root(self):
         home = Site.objects.get(is_default_site=True).root_page.specific
@@ -151,393 +164,86 @@ class Command(BaseCommand):
             raise CommandError("The default site's root page is not a HomePage; run migrate.")
         return home
 
-    def home_page(self, home, about_page):
-        return self.publish(
-            home,
-            title="AzioneLab",
-            seo_title="AzioneLab — compagnia teatrale",
-            search_description=(
-                "AzioneLab è una compagnia teatrale indipendente: spettacoli, laboratori "
-                "e nuove drammaturgie. Scopri il programma e prenota il tuo posto."
-            ),
-            hero_image=self.images["hero"],
-            hero_text="Stagione 2026/27",
-            intro=rich(
-                "Teatro che si fa insieme: classici riletti, nuove scritture e "
-                "laboratori aperti a tutti, in una piccola sala dove ogni posto è in prima fila."
-            ),
-            featured_heading="Prossimamente in scena",
-            body=json.dumps(
-                [
-                    {"type": "heading", "value": {"text": "Un teatro vicino", "level": "h2"}},
-                    {
-                        "type": "paragraph",
-                        "value": rich(
-                            "Dal 2009 AzioneLab porta in scena testi classici e contemporanei con "
-                            "attori professionisti e giovani diplomati. Ogni stagione apriamo le prove "
-                            "al pubblico e accompagniamo gli spettacoli con incontri e laboratori."
-                        ),
-                    },
-                    {
-                        "type": "quote",
-                        "value": {
-                            "text": "Uno dei gruppi più vivi della scena indipendente.",
-                            "source": "Rassegna stampa, 2025",
-                        },
-                    },
-                    {
-                        "type": "call_to_action",
-                        "value": {
-                            "heading": "Scopri la compagnia",
-                            "text": "Chi siamo, come lavoriamo e con chi.",
-                            "button_label": "Chi siamo",
-                            "page": about_page.pk,
-                            "url": "",
-                        },
-                    },
-                ]
-            ),
-        )
+    def home_page(self):
+        return self.publish(self.home, **self.field_values(HomePage, CONTENT["home"]))
 
-    def show_pages(self, home):
+    def show_pages(self):
+        """The show index and one page per show, in the order of the content file."""
+        index_spec = CONTENT["show_index"]
         index = self.child(
-            home,
+            self.home,
             ShowIndexPage,
-            "spettacoli",
-            title="Spettacoli",
-            show_in_menus=True,
-            search_description="Il programma di AzioneLab: spettacoli in scena e archivio.",
-            intro=rich("Gli spettacoli della stagione e l'archivio delle produzioni passate."),
+            index_spec["slug"],
+            **self.field_values(ShowIndexPage, without(index_spec, "slug")),
         )
-        day = self.today
-        shows = [
-            (
-                "voci-dal-fondo",
-                "voices",
-                "Voci dal fondo",
-                "Tre monologhi dalla periferia",
-                day - timedelta(days=2),
-                day + timedelta(days=5),
-                75,
-                False,
-            ),
-            (
-                "la-tempesta",
-                "tempest",
-                "La tempesta",
-                "da William Shakespeare",
-                day + timedelta(days=12),
-                day + timedelta(days=20),
-                110,
-                True,
-            ),
-            (
-                "il-giardino-dei-ciliegi",
-                "cherry",
-                "Il giardino dei ciliegi",
-                "di Anton Čechov",
-                day + timedelta(days=40),
-                day + timedelta(days=47),
-                125,
-                True,
-            ),
-            (
-                "le-serve",
-                "maids",
-                "Le serve",
-                "di Jean Genet",
-                day - timedelta(days=120),
-                day - timedelta(days=112),
-                90,
-                False,
-            ),
-            (
-                "aspettando-godot",
-                "godot",
-                "Aspettando Godot",
-                "di Samuel Beckett",
-                day - timedelta(days=300),
-                day - timedelta(days=292),
-                100,
-                True,
-            ),
-        ]
-        pages = []
-        for slug, image, title, subtitle, opening, closing, minutes, interval in shows:
-            pages.append(
-                self.child(
-                    index,
-                    ShowPage,
-                    slug,
-                    title=title,
-                    subtitle=subtitle,
-                    hero_image=self.images[image],
-                    summary=(
-                        f"{title}, {subtitle}: una messa in scena essenziale e intensa, "
-                        "con la compagnia al completo e musica dal vivo."
-                    ),
-                    opening_date=opening,
-                    closing_date=closing,
-                    duration_minutes=minutes,
-                    has_interval=interval,
-                    age_guidance="Dai 14 anni",
-                    language="In italiano",
-                    price_note="Intero 15 €, ridotto 10 € (under 26 e over 65)",
-                    accessibility_notes=rich(
-                        "Sala al piano terra, accessibile in sedia a rotelle. "
-                        "Posti riservati in prima fila: segnalalo al momento della prenotazione."
-                    ),
-                    body=json.dumps(
-                        [
-                            {
-                                "type": "paragraph",
-                                "value": rich(
-                                    f"Con <i>{title}</i> AzioneLab torna a interrogare il presente "
-                                    "attraverso un testo che parla di desiderio, perdita e riscatto.",
-                                    "Una scena spoglia, pochi oggetti, la luce come unica scenografia: "
-                                    "lo spettacolo si affida interamente agli attori e alla parola.",
-                                ),
-                            },
-                            {
-                                "type": "image",
-                                "value": {
-                                    "image": {
-                                        "image": self.images[image].pk,
-                                        "decorative": False,
-                                        "alt_text": self.images[image].description,
-                                    },
-                                    "caption": "Una scena dalle prove",
-                                    "credit": "Foto di scena",
-                                },
-                            },
-                            {
-                                "type": "quote",
-                                "value": {
-                                    "text": "Uno spettacolo che resta addosso.",
-                                    "source": "Il pubblico",
-                                },
-                            },
-                        ]
-                    ),
-                    credits=json.dumps(
-                        [
-                            {"type": "credit", "value": {"role": "Regia", "names": "Giulia Ferri"}},
-                            {
-                                "type": "credit",
-                                "value": {
-                                    "role": "Con",
-                                    "names": "Marco Bellini, Sara Conti, Luca De Santis",
-                                },
-                            },
-                            {"type": "credit", "value": {"role": "Luci", "names": "Paolo Rinaldi"}},
-                            {
-                                "type": "credit",
-                                "value": {"role": "Musiche", "names": "Elena Moretti"},
-                            },
-                        ]
-                    ),
-                )
-            )
-        return pages
+        return [self.show_page(index, spec) for spec in CONTENT["shows"]]
 
-    def performances(self, shows):
-        """Evenings at 21:00 (Sundays at 17:00) through each upcoming run, some nearly full."""
-        main_hall, _ = Venue.objects.update_or_create(
-            name="Sala Grande",
-            defaults={
-                "address": "Via del Teatro 12\n00153 Roma",
-                "capacity": 80,
-                "access_notes": "Ingresso senza gradini da Via del Teatro. Bagno accessibile.",
-            },
-        )
-        studio, _ = Venue.objects.update_or_create(
-            name="Spazio Studio",
-            defaults={
-                "address": "Via del Teatro 14\n00153 Roma",
-                "capacity": 30,
-                "access_notes": "Primo piano con ascensore.",
-            },
-        )
-        tomorrow = self.today + timedelta(days=1)
-        performances = []
-        for show in shows:
-            if show.is_past:
-                continue
-            venue = studio if show.slug == "voci-dal-fondo" else main_hall
-            days = [
-                day
-                for offset in range((show.last_day - show.opening_date).days + 1)
-                if (day := show.opening_date + timedelta(days=offset)) >= tomorrow
-            ][:5]
-            wanted = {
-                timezone.make_aware(
-                    timezone.datetime.combine(day, timezone.datetime.min.time())
-                ).replace(hour=17 if day.weekday() == 6 else 21)
-                for day in days
-            }
-            # Refresh the demo without touching performances that already have bookings.
-            show.performances.exclude(starts_at__in=wanted).filter(reservations=None).delete()
-            for number, starts_at in enumerate(sorted(wanted)):
-                performance, _ = Performance.objects.update_or_create(
-                    show=show,
-                    starts_at=starts_at,
-                    defaults={
-                        "venue": venue,
-                        # The second evening is nearly full, the third is sold out.
-                        "manually_occupied_seats": {1: venue.capacity - 4, 2: venue.capacity}.get(
-                            number, 0
-                        ),
-                        "max_seats_per_booking": 6,
-                    },
-                )
-                performances.append(performance)
-        return performances
-
-    def about_pages(self, home):
-        about = self.child(
-            home,
-            ContentPage,
-            "chi-siamo",
-            title="Chi siamo",
-            show_in_menus=True,
-            intro="Una compagnia indipendente che crede nel teatro come luogo d'incontro.",
-            hero_image=self.images["company"],
-            body=json.dumps(
-                [
-                    {
-                        "type": "paragraph",
-                        "value": rich(
-                            "AzioneLab nasce nel 2009 da un gruppo di attori usciti dalla stessa scuola. "
-                            "Da allora abbiamo prodotto più di trenta spettacoli e portato il teatro "
-                            "nelle scuole, nelle biblioteche e nei cortili del quartiere."
-                        ),
-                    },
-                    {"type": "heading", "value": {"text": "Come lavoriamo", "level": "h2"}},
-                    {
-                        "type": "paragraph",
-                        "value": rich(
-                            "Ogni produzione nasce da un laboratorio aperto: le prove sono un cantiere "
-                            "a cui il pubblico è invitato a partecipare."
-                        ),
-                    },
-                ]
-            ),
-        )
-        people = self.child(
-            about,
-            ContentPage,
-            "persone",
-            title="Le persone",
-            intro="La compagnia, i collaboratori e chi tiene acceso il teatro ogni sera.",
-            body=json.dumps(
-                [
-                    {
-                        "type": "people",
-                        "value": [
-                            {
-                                "name": "Giulia Ferri",
-                                "role": "Direzione artistica",
-                                "photo": None,
-                                "biography": rich(
-                                    "Regista e pedagoga, ha fondato AzioneLab nel 2009."
-                                ),
-                            },
-                            {
-                                "name": "Marco Bellini",
-                                "role": "Attore",
-                                "photo": None,
-                                "biography": rich("In compagnia dal 2012, insegna nei laboratori."),
-                            },
-                            {
-                                "name": "Sara Conti",
-                                "role": "Attrice",
-                                "photo": None,
-                                "biography": rich("Attrice e autrice di Voci dal fondo."),
-                            },
-                            {
-                                "name": "Paolo Rinaldi",
-                                "role": "Disegno luci",
-                                "photo": None,
-                                "biography": rich("Firma le luci di tutte le produzioni dal 2015."),
-                            },
-                        ],
-                    },
-                ]
-            ),
-        )
-        return [about, people]
-
-    def privacy_page(self, home):
+    def show_page(self, index, spec):
+        """A show: the texts every show shares, filled in with its own, and its dates."""
+        data = {**fill_in(CONTENT["show_defaults"], spec), **spec}
         return self.child(
-            home,
-            ContentPage,
-            "privacy",
-            title="Informativa privacy",
-            intro="Come trattiamo i dati che ci affidi quando prenoti.",
-            body=json.dumps(
-                [
-                    {
-                        "type": "paragraph",
-                        "value": rich(
-                            "Per prenotare chiediamo solo nome ed email: li usiamo per inviarti la "
-                            "conferma e il biglietto e per avvisarti di eventuali cambiamenti.",
-                            "I dati delle prenotazioni vengono cancellati dopo lo spettacolo, secondo i "
-                            "tempi indicati in questa pagina. Non li cediamo a terzi.",
-                        ),
-                    },
-                ]
-            ),
+            index,
+            ShowPage,
+            data["slug"],
+            opening_date=self.today + timedelta(days=data["opens_in_days"]),
+            closing_date=self.today + timedelta(days=data["closes_in_days"]),
+            **self.field_values(ShowPage, without(data, "slug", "opens_in_days", "closes_in_days")),
         )
 
-    def contact_page(self, home):
+    def content_page(self, spec):
+        """A content page under the home page, or under the demo page its `parent` names."""
+        parent = self.pages[spec["parent"]] if "parent" in spec else self.home
         return self.child(
-            home,
+            parent,
             ContentPage,
-            "contatti",
-            title="Contatti",
-            show_in_menus=True,
-            intro="Biglietteria, ufficio stampa e laboratori: scrivici o passa a trovarci.",
-            body=json.dumps(
-                [
-                    {"type": "heading", "value": {"text": "Biglietteria", "level": "h2"}},
-                    {
-                        "type": "paragraph",
-                        "value": rich(
-                            "La biglietteria apre un'ora prima di ogni spettacolo. Prenota online dalla "
-                            "pagina dello spettacolo: riceverai il biglietto via email."
-                        ),
-                    },
-                    {"type": "heading", "value": {"text": "Come arrivare", "level": "h2"}},
-                    {
-                        "type": "paragraph",
-                        "value": rich(
-                            "Via del Teatro 12, Roma. Metro B fermata Piramide, poi 5 minuti a piedi."
-                        ),
-                    },
-                ]
-            ),
+            spec["slug"],
+            **self.field_values(ContentPage, without(spec, "slug", "parent")),
         )
+
+    def field_values(self, model, data):
+        """The model's field values from content data: rich text from a list of paragraphs,
+        a StreamField from a list of blocks, an image from its key, the rest as it is."""
+        values = {}
+        for name, value in data.items():
+            field = model._meta.get_field(name)
+            if isinstance(field, RichTextField):
+                value = rich(value)
+            elif isinstance(field, StreamField):
+                value = json.dumps([self.block(block) for block in value])
+            elif field.related_model is get_image_model():
+                value = self.images[value]
+            values[name] = value
+        return values
+
+    def block(self, data):
+        """A StreamField block in Wagtail's JSON form from its `type` and value keys."""
+        kind, value = data["type"], without(data, "type")
+        if kind == "paragraph":
+            value = rich(value["text"])
+        elif kind == "image":
+            value = {**value, "image": self.image_block_value(value["image"])}
+        elif kind == "call_to_action":
+            value = {**value, "page": self.pages[value["page"]].pk}
+        elif kind == "people":
+            value = [person(entry) for entry in value["people"]]
+        return {"type": kind, "value": value}
+
+    def image_block_value(self, key):
+        image = self.images[key]
+        return {"image": image.pk, "decorative": False, "alt_text": image.description}
 
     # Settings and users
 
     def company_settings(self, privacy):
         company = CompanySettings.load()
-        company.company_name = "AzioneLab"
-        company.tagline = "Compagnia teatrale indipendente"
-        company.address = "Via del Teatro 12\n00153 Roma"
-        company.email = "biglietteria@example.org"
-        company.phone = "+39 06 0000 0000"
-        company.instagram_url = "https://www.instagram.com/example"
-        company.facebook_url = ""
-        company.youtube_url = ""
+        for name, value in CONTENT["company_settings"].items():
+            setattr(company, name, value)
         company.privacy_notice_page = privacy
         company.save()
 
     def admin_user(self):
-        user, __ = get_user_model().objects.get_or_create(
-            username=ADMIN_USERNAME,
-            defaults={"email": "admin@example.org", "first_name": "Demo", "last_name": "Admin"},
-        )
+        details = without(CONTENT["admin"], "username", "password")
+        user, __ = get_user_model().objects.get_or_create(username=ADMIN_USERNAME, defaults=details)
         user.is_staff = user.is_superuser = user.is_active = True
         user.set_password(ADMIN_PASSWORD)
         user.save()
