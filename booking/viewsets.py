@@ -7,7 +7,7 @@ every change of a reservation's status goes through booking/services.py.
 import django_filters
 from django import forms
 from django.db.models import Q
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +20,7 @@ from wagtail.log_actions import log
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.snippets.views.snippets import EditView, IndexView, SnippetViewSet, SnippetViewSetGroup
 
-from booking import admin_views, services
+from booking import services
 from booking.forms import PersonNameField
 from booking.models import Performance, Reservation, ReservationStatus, Venue
 from website.models import ShowPage
@@ -378,27 +378,3 @@ class BoxOfficeGroup(SnippetViewSetGroup):
     menu_icon = "calendar"
     menu_order = 150
     items = (PerformanceViewSet, ReservationViewSet, VenueViewSet)
-
-
-ADMIN_URLS = [
-    path(
-        "booking/performances/<int:pk>/cancel/",
-        admin_views.CancelPerformanceView.as_view(),
-        name="booking_cancel_performance",
-    ),
-    path(
-        "booking/reservations/<int:pk>/cancel/",
-        admin_views.CancelReservationView.as_view(),
-        name="booking_cancel_reservation",
-    ),
-    path(
-        "booking/reservations/<int:pk>/reissue/",
-        admin_views.ReissueTicketView.as_view(),
-        name="booking_reissue_ticket",
-    ),
-    path(
-        "booking/reservations/<int:pk>/resend-email/",
-        admin_views.ResendEmailView.as_view(),
-        name="booking_resend_email",
-    ),
-]

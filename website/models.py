@@ -1,13 +1,11 @@
 """Wagtail pages of the company's site and its site-wide settings."""
 
-import time
-
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
@@ -17,25 +15,10 @@ from wagtail.query import PageQuerySet
 from wagtail.search import index
 
 from website.blocks import BodyBlock, CreditBlock
+from website.cache import allow_micro_cache
 
 # Renditions the show cards use: prefetched with the shows so a listing costs no query per card.
 CARD_IMAGE_PREFETCH = "hero_image__renditions"
-
-
-def shared_with_every_visitor(request):
-    """Whether a page response may be cached and served to other visitors.
-
-    Only plain GETs (and HEADs), never previews, rendered for a request that carried no cookie
-    but the CSRF one: with any other the page may hold something of that visitor's (a session
-    means a logged-in editor and the userbar, or a page password; a messages cookie, their
-    message). The CSRF cookie changes nothing on a page without a form token, and a page with
-    one sets the cookie again, which nginx never caches.
-    """
-    return (
-        request.method in ("GET", "HEAD")
-        and not getattr(request, "is_preview", False)
-        and set(request.COOKIES) <= {settings.CSRF_COOKIE_NAME}
-    )
 
 
 class BasePage(Page):
@@ -61,13 +44,7 @@ class BasePage(Page):
 
     def serve(self, request, *args, **kwargs):
         response = super().serve(request, *args, **kwargs)
-        if shared_with_every_visitor(request):
-            # nginx may serve this page to others until the end of the second named here, an
-            # absolute time: its relative form counts whole seconds from a clock that ticks
-            # once a second, so "1" could mean nearly 2 (docs/performance.md, ADR 0012).
-            # nginx hides the header from browsers; no other response carries it.
-            last_second = int(time.time()) + settings.PAGE_MICRO_CACHE_SECONDS - 1
-            response["X-Accel-Expires"] = f"@{last_second}"
+        allow_micro_cache(request, response)
         return response
 
     def get_meta_description(self):
@@ -77,10 +54,18 @@ class BasePage(Page):
         return ""
 
     def get_sharing_image(self):
-        return self.social_image or getattr(self, "hero_image", None)
+        return self.social_image or self.get_fallback_image()
+
+    def get_fallback_image(self):
+        return None
 
 
-class HomePage(BasePage):
+class HeroImageMixin(models.Model):
+    """The picture at the top of a page; it also stands for the page when shared, unless a
+    sharing image is set."""
+
+    # The pages composed with it carry `noqa: DJ008`: through it ruff takes them for plain
+    # Django models, blind to the `__str__` (the title) they inherit from Wagtail's Page.
     hero_image = models.ForeignKey(
         "wagtailimages.Image",
         null=True,
@@ -89,6 +74,15 @@ class HomePage(BasePage):
         related_name="+",
         verbose_name=_("hero image"),
     )
+
+    class Meta:
+        abstract = True
+
+    def get_fallback_image(self):
+        return self.hero_image
+
+
+class HomePage(HeroImageMixin, BasePage):  # noqa: DJ008
     hero_text = models.CharField(
         _("hero text"),
         max_length=200,
@@ -134,24 +128,17 @@ class HomePage(BasePage):
         return context
 
 
-class ContentPage(BasePage):
+class ContentPage(HeroImageMixin, BasePage):  # noqa: DJ008
     """A descriptive page: about, the company, people, contact, privacy."""
 
     intro = models.TextField(_("introduction"), blank=True, max_length=400)
-    hero_image = models.ForeignKey(
-        "wagtailimages.Image",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("main image"),
-    )
     body = StreamField(BodyBlock(), blank=True, verbose_name=_("body"))
 
     content_panels = [
         *Page.content_panels,
         FieldPanel("intro"),
-        FieldPanel("hero_image"),
+        # The hero image of every page, under the name editors know it by on this one.
+        FieldPanel("hero_image", heading=capfirst(_("main image"))),
         FieldPanel("body"),
     ]
     search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
@@ -219,16 +206,8 @@ class ShowPageQuerySet(PageQuerySet):
         return self.select_related("hero_image").prefetch_related(CARD_IMAGE_PREFETCH)
 
 
-class ShowPage(BasePage):
+class ShowPage(HeroImageMixin, BasePage):  # noqa: DJ008
     subtitle = models.CharField(_("subtitle"), max_length=200, blank=True)
-    hero_image = models.ForeignKey(
-        "wagtailimages.Image",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("hero image"),
-    )
     summary = models.TextField(
         _("summary"),
         max_length=300,

@@ -328,7 +328,7 @@ def test_an_email_that_cannot_be_built_ends_as_failed_not_stuck(performance, set
 def test_a_remembered_booking_is_named_by_ascii_digits_only(client, value):
     from django.core.signing import get_cookie_signer
 
-    from booking.views import COOKIE_SALT, REQUEST_COOKIE
+    from booking.http import COOKIE_SALT, REQUEST_COOKIE
 
     signer = get_cookie_signer(salt=REQUEST_COOKIE + COOKIE_SALT)
     client.cookies[REQUEST_COOKIE] = signer.sign(value)

@@ -7,7 +7,7 @@ with its bare 500 page, without the site's security headers.
 import pytest
 from bs4 import BeautifulSoup
 
-from booking.views import LINK_COOKIE
+from booking.http import LINK_COOKIE
 from tests.staff import staff
 
 pytestmark = pytest.mark.django_db

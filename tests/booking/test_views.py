@@ -8,8 +8,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from booking.http import LINK_COOKIE
 from booking.models import Performance, Reservation, ReservationStatus
-from booking.views import LINK_COOKIE
 from tests.booking.factories import after_commit, book, book_and_confirm, make_performance
 from website.models import CompanySettings
 

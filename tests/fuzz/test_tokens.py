@@ -17,9 +17,9 @@ from hypothesis.extra.django import TestCase
 from wagtail.models import ModelLogEntry
 
 from booking import services
+from booking.http import COOKIE_SALT, LINK_COOKIE, REQUEST_COOKIE
 from booking.models import Reservation, ReservationStatus
 from booking.tokens import ticket_token
-from booking.views import COOKIE_SALT, LINK_COOKIE, REQUEST_COOKIE
 from tests.booking.factories import book, book_and_confirm, make_performance
 from tests.fuzz.harness import (
     Rows,
@@ -76,7 +76,7 @@ class BookingId:
 
 @dataclass(frozen=True)
 class CookieValue:
-    """What a browser sends back: `value` as is, or signed as booking/views.py signs it, for
+    """What a browser sends back: `value` as is, or signed as booking/http.py signs it, for
     this cookie or another one, maybe truncated by `cut` characters."""
 
     how: str
