@@ -161,7 +161,7 @@ class CancelPerformanceView(BookingActionView):
     listing_url_name = "wagtailsnippets_booking_performance:list"
 
     def get_queryset(self):
-        return Performance.objects.with_availability().select_related("show", "venue")
+        return Performance.objects.with_seat_counts().select_related("show", "venue")
 
     def get_description(self):
         return ngettext(

@@ -7,11 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
-from booking.models import Performance, Reservation
-
-# What the form accepts before the service checks the performance's own limit
-# (`max_seats_per_booking`), which nothing yet keeps at or below this.
-MAX_SEATS_FIELD = 20
+from booking.models import MAX_SEATS_PER_BOOKING, BookingState, Performance, Reservation
 
 
 def person_name(text):
@@ -84,7 +80,9 @@ class BookingForm(forms.Form):
     seats = forms.IntegerField(
         label=_("Seats"),
         min_value=1,
-        max_value=MAX_SEATS_FIELD,
+        # The performance's own, lower limit is the service's to check: the form does not
+        # know which performance is chosen until it is cleaned.
+        max_value=MAX_SEATS_PER_BOOKING,
         initial=1,
         error_messages={
             "required": _("How many seats?"),
@@ -115,3 +113,12 @@ class BookingForm(forms.Form):
         if cleaned_data.get("website"):
             raise forms.ValidationError(_("Your booking could not be processed."))
         return cleaned_data
+
+
+def initial_performance(performances, query):
+    """The performance a show page's form starts with: the only one on sale, if just one is,
+    else the one its link names (the `performance` query parameter)."""
+    on_sale = [p for p in performances if p.booking_state == BookingState.OPEN]
+    if len(on_sale) == 1:
+        return on_sale[0].pk
+    return query.get("performance")

@@ -2,18 +2,32 @@
 
 Reads live here as queryset methods; every change of a reservation's booking status is a
 function in `booking/services.py`, its check-in one in `checkin/services.py`.
+
+Seats are counted in one place, `PerformanceQuerySet.with_seat_counts()` (docs/domain-model.md):
+
+    capacity        = room capacity + additional seats - manually occupied seats
+    confirmed_seats = the seats of confirmed reservations
+    available_seats = capacity - confirmed_seats, never below zero
+    checked_in_seats = the seats of confirmed reservations checked in at the door
 """
 
 import datetime
+from functools import cached_property
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Coalesce, Greatest, Lower
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from booking.tokens import is_well_formed, new_nonce, token_hash
+
+# The most seats one booking may hold: the booking form's limit, and the ceiling of every
+# performance's own `max_seats_per_booking`.
+MAX_SEATS_PER_BOOKING = 20
 
 
 class Venue(models.Model):
@@ -51,34 +65,66 @@ class ReservationStatus(models.TextChoices):
     EXPIRED = "expired", _("Expired")
 
 
-class PerformanceQuerySet(models.QuerySet):
-    def with_availability(self):
-        """Annotate `confirmed_seats` and `seats_remaining`, the one availability formula.
+def seat_capacity(room_capacity, additional_seats, manually_occupied_seats):
+    """The seats a performance offers. It takes numbers or query expressions alike, so the
+    database's count and the box office's check of a proposed capacity share it."""
+    return room_capacity + additional_seats - manually_occupied_seats
 
-        seats_remaining = room capacity + additional seats - manually occupied seats
-                          - seats of confirmed reservations (it may be negative; see
-                          Performance.available_seats for display).
+
+def seats_of_reservations(**conditions):
+    """The seats of a performance's reservations that meet `conditions`, for an annotation."""
+    total = (
+        Reservation.objects.filter(performance=OuterRef("pk"), **conditions)
+        .order_by()
+        .values("performance")
+        .annotate(total=Sum("seats"))
+        .values("total")
+    )
+    return Coalesce(Subquery(total), Value(0))
+
+
+class PerformanceQuerySet(models.QuerySet):
+    def with_seat_counts(self):
+        """Annotate `capacity`, `confirmed_seats` and `available_seats`: every reader of a
+        performance's availability (the show page, the services, the box office, the
+        dashboard) counts it here.
+
+        Capacity may fall below the confirmed seats when the box office lowers it: nobody
+        loses a booking, and the performance has no seat available.
         """
-        confirmed = (
-            Reservation.objects.filter(
-                performance=OuterRef("pk"), status=ReservationStatus.CONFIRMED
-            )
-            .order_by()
-            .values("performance")
-            .annotate(total=Sum("seats"))
-            .values("total")
+        return self.with_confirmed_seats().annotate(
+            capacity=seat_capacity(
+                F("venue__capacity"), F("additional_seats"), F("manually_occupied_seats")
+            ),
+            available_seats=Greatest(F("capacity") - F("confirmed_seats"), Value(0)),
         )
+
+    def with_confirmed_seats(self):
+        """Annotate `confirmed_seats`: pending, cancelled and expired bookings hold no seat."""
         return self.annotate(
-            confirmed_seats=Coalesce(Subquery(confirmed), Value(0)),
-            seats_remaining=F("venue__capacity")
-            + F("additional_seats")
-            - F("manually_occupied_seats")
-            - F("confirmed_seats"),
+            confirmed_seats=seats_of_reservations(status=ReservationStatus.CONFIRMED)
+        )
+
+    def with_checked_in_seats(self):
+        """Annotate `checked_in_seats`, the seats admitted at the door so far."""
+        return self.annotate(
+            checked_in_seats=seats_of_reservations(
+                status=ReservationStatus.CONFIRMED, checked_in_at__isnull=False
+            )
         )
 
     def listed(self):
         """Performances the public may see: not hidden, not yet started."""
         return self.filter(is_hidden=False, starts_at__gt=timezone.now())
+
+
+class BookingState(models.TextChoices):
+    """What the public sees of a performance (Performance.booking_state)."""
+
+    OPEN = "open", _("On sale")
+    SOLD_OUT = "sold_out", _("Sold out")
+    CLOSED = "closed", _("Booking closed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class Performance(models.Model):
@@ -104,7 +150,12 @@ class Performance(models.Model):
         _("booking closes (minutes before the start)"), default=60
     )
     max_seats_per_booking = models.PositiveSmallIntegerField(
-        _("seats per booking, at most"), default=6
+        _("seats per booking, at most"),
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_SEATS_PER_BOOKING)],
+        help_text=format_lazy(
+            _("From 1 to {most}, the most that one booking can hold."), most=MAX_SEATS_PER_BOOKING
+        ),
     )
     is_cancelled = models.BooleanField(_("cancelled"), default=False)
     is_hidden = models.BooleanField(
@@ -126,6 +177,10 @@ class Performance(models.Model):
                 condition=Q(max_seats_per_booking__gte=1),
                 name="performance_allows_a_seat_per_booking",
             ),
+            models.CheckConstraint(
+                condition=Q(max_seats_per_booking__lte=MAX_SEATS_PER_BOOKING),
+                name="performance_seats_per_booking_within_the_form",
+            ),
         ]
 
     def __str__(self):
@@ -136,35 +191,24 @@ class Performance(models.Model):
     def booking_closes_at(self):
         return self.starts_at - datetime.timedelta(minutes=self.booking_cutoff_minutes)
 
-    @property
-    def available_seats(self):
-        """Seats a visitor can still book, never below zero (needs with_availability())."""
-        return max(0, self.seats_remaining)
-
     def is_open_for_booking(self, now=None):
         now = now or timezone.now()
         return not (self.is_cancelled or self.is_hidden) and now < self.booking_closes_at
 
-    BOOKING_STATE_LABELS = {
-        "cancelled": _("Cancelled"),
-        "closed": _("Booking closed"),
-        "sold_out": _("Sold out"),
-        "open": _("On sale"),
-    }
+    @cached_property
+    def booking_state(self):
+        """What the public sees now, in this order: cancelled, closed, sold out or open.
 
-    @property
-    def booking_state_label(self):
-        return self.BOOKING_STATE_LABELS[self.booking_state()]
-
-    def booking_state(self, now=None):
-        """What the public sees: "cancelled", "closed", "sold_out" or "open"."""
+        Needs with_seat_counts(). Worked out once per instance: a page that reads it for
+        the list, the form and the structured data reads one answer.
+        """
         if self.is_cancelled:
-            return "cancelled"
-        if not self.is_open_for_booking(now):
-            return "closed"
+            return BookingState.CANCELLED
+        if not self.is_open_for_booking():
+            return BookingState.CLOSED
         if self.available_seats == 0:
-            return "sold_out"
-        return "open"
+            return BookingState.SOLD_OUT
+        return BookingState.OPEN
 
 
 class ReservationQuerySet(models.QuerySet):

@@ -24,6 +24,7 @@ from booking.models import (
     Performance,
     Reservation,
     ReservationStatus,
+    seat_capacity,
 )
 from booking.tokens import new_nonce, ticket_token, token_hash
 
@@ -40,16 +41,22 @@ REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 REFERENCE_LENGTH = 8
 
 
-class BookingRefused(Exception):
-    """A rule refused the request. `message` is for the visitor; `field` names the form field."""
+class Refused(Exception):
+    """A rule said no. Every service that changes something raises one when a rule refuses,
+    here and at the door (checkin/services.py); `message` is for whoever asked, `field` names
+    the form field it is about, if any (docs/architecture.md)."""
 
-    message = _("This booking cannot be made.")
+    message = _("This cannot be done.")
     field = None
 
     def __init__(self, message=None):
         if message is not None:
             self.message = message
         super().__init__(str(self.message))
+
+
+class BookingRefused(Refused):
+    message = _("This booking cannot be made.")
 
 
 class PerformanceNotBookable(BookingRefused):
@@ -105,17 +112,23 @@ REFUSAL_FOR_EXPIRY = {
 }
 
 
-def counted(performance_id):
-    """The performance with its seats counted now (confirmed_seats, seats_remaining)."""
-    return Performance.objects.with_availability().get(pk=performance_id)
+def performance_with_seat_counts(performance_id):
+    """The performance with its seats counted now (Performance.objects.with_seat_counts()).
+
+    Under a booking's lock, this is a query of its own, after the lock is taken: a count read
+    in the statement that waited for the lock would be as of before the wait.
+    """
+    return Performance.objects.with_seat_counts().get(pk=performance_id)
 
 
 def seats_over_capacity(
     performance_id, *, room_capacity, additional_seats, manually_occupied_seats
 ):
     """For a proposed capacity: (confirmed seats, how many of them it would leave seatless)."""
-    confirmed = counted(performance_id).confirmed_seats if performance_id else 0
-    capacity = room_capacity + additional_seats - manually_occupied_seats
+    confirmed = 0
+    if performance_id is not None:
+        confirmed = performance_with_seat_counts(performance_id).confirmed_seats
+    capacity = seat_capacity(room_capacity, additional_seats, manually_occupied_seats)
     return confirmed, max(0, confirmed - capacity)
 
 
@@ -169,7 +182,7 @@ def request_booking(performance_id, *, name, email, seats, now=None):
                 _("At most %(limit)d seats per booking for this performance.")
                 % {"limit": performance.max_seats_per_booking}
             )
-        remaining = counted(performance.pk).available_seats
+        remaining = performance_with_seat_counts(performance.pk).available_seats
         if seats > remaining:
             if remaining == 0:
                 raise NotEnoughSeats(_("Sorry, this performance is sold out."))
@@ -279,7 +292,7 @@ def confirm(link_token, *, now=None):
             refusal = LinkExpired()
         elif not performance.is_open_for_booking(now):
             refusal = PerformanceNotBookable()
-        elif counted(performance.pk).seats_remaining < reservation.seats:
+        elif performance_with_seat_counts(performance.pk).available_seats < reservation.seats:
             refusal = SoldOut()
 
         if refusal:

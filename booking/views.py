@@ -76,8 +76,11 @@ def book_or_show_errors(show_page, request, args, kwargs):
             remember_request(response, reservation.pk)
             return response
     # Through the page's own serve, as viewing does: the same template and context, and the
-    # micro-cache rule of BasePage.serve, which never shares the answer to a POST.
-    return show_page.serve(request, *args, booking_form=form, **kwargs)
+    # micro-cache rule of BasePage.serve, which never shares the answer to a POST. The page's
+    # booking_panel finds the submitted form in the context, before the response renders.
+    response = show_page.serve(request, *args, **kwargs)
+    response.context_data["booking_form"] = form
+    return response
 
 
 @private

@@ -1,6 +1,6 @@
 """The box office in the Wagtail admin: venues, performances and reservations.
 
-Listings read availability through the one formula (PerformanceQuerySet.with_availability);
+Listings count seats through PerformanceQuerySet.with_seat_counts(), as every reader does;
 every change of a reservation's status goes through booking/services.py.
 """
 
@@ -169,8 +169,8 @@ class PerformanceViewSet(SnippetViewSet):
         Column("additional_seats", label=_("Added"), sort_key="additional_seats"),
         Column("manually_occupied_seats", label=_("Occupied"), sort_key="manually_occupied_seats"),
         Column("confirmed_seats", label=_("Confirmed seats"), sort_key="confirmed_seats"),
-        Column("available_seats", label=_("Available"), sort_key="seats_remaining"),
-        Column("status", label=_("Status"), accessor="booking_state_label"),
+        Column("available_seats", label=_("Available"), sort_key="available_seats"),
+        Column("booking_state", label=_("Status"), accessor="booking_state.label"),
     ]
     list_export = [
         "show",
@@ -180,8 +180,9 @@ class PerformanceViewSet(SnippetViewSet):
         "manually_occupied_seats",
         "confirmed_seats",
         "available_seats",
-        "booking_state_label",
+        "booking_state.label",
     ]
+    export_headings = {"booking_state.label": _("Status")}
     edit_handler = ObjectList(
         [
             FieldPanel("show"),
@@ -210,7 +211,7 @@ class PerformanceViewSet(SnippetViewSet):
     )
 
     def get_queryset(self, request):
-        return Performance.objects.with_availability().select_related("show", "venue")
+        return Performance.objects.with_seat_counts().select_related("show", "venue")
 
 
 class ReservationFilterSet(WagtailFilterSet):

@@ -80,7 +80,7 @@ class UpcomingPerformancesPanel(Component):
     def get_context_data(self, parent_context):
         return {
             "performances": Performance.objects.listed()
-            .with_availability()
+            .with_seat_counts()
             .select_related("show", "venue")[: self.limit],
         }
 

@@ -2,21 +2,26 @@
 
 A check-in is a conditional update (confirmed, for this performance, not yet checked in): of
 two doors scanning the same ticket at the same moment, exactly one update matches a row; the
-other is told when and by whom the party was checked in.
+other is refused, and told when and by whom the party was checked in.
+
+As in booking/services.py, a rule that says no raises a refusal (`booking.services.Refused`);
+a preview, which changes nothing, answers with a `TicketCheck`.
 """
 
 import datetime
 import re
 from dataclasses import dataclass, field
 
-from django.db import transaction
-from django.db.models import F, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db import models, transaction
+from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from wagtail.log_actions import log
 
 from booking.models import Performance, Reservation, ReservationStatus
+from booking.services import Refused
 from booking.tokens import TOKEN_PATTERN
 
 CHECK_IN_ACTION = "checkin.check_in"
@@ -29,27 +34,90 @@ UNDO_WINDOW = datetime.timedelta(hours=6)
 TICKET_CODE = re.compile(rf"(?:^|/t/)({TOKEN_PATTERN})/?$")
 
 
-class State:
-    VALID = "valid"
-    CHECKED_IN = "checked_in"  # the answer to a successful confirm
-    UNKNOWN = "unknown"
-    PENDING = "pending"
-    CANCELLED = "cancelled"
-    EXPIRED = "expired"
-    OTHER_PERFORMANCE = "other_performance"
-    ALREADY_CHECKED_IN = "already_checked_in"
+class TicketState(models.TextChoices):
+    """What a ticket is at the door; each label is the sentence the door shows for it,
+    filled in by `TicketCheck.message`."""
+
+    VALID = (
+        "valid",
+        ngettext_lazy(
+            "Valid ticket: %(name)s, %(seats)d person.",
+            "Valid ticket: %(name)s, %(seats)d people.",
+            "seats",
+        ),
+    )
+    # The answer to a check-in that admitted the party.
+    CHECKED_IN = (
+        "checked_in",
+        ngettext_lazy(
+            "Checked in: %(seats)d person. Enjoy the show!",
+            "Checked in: %(seats)d people. Enjoy the show!",
+            "seats",
+        ),
+    )
+    ALREADY_CHECKED_IN = "already_checked_in", _("Already checked in at %(time)s by %(user)s.")
+    OTHER_PERFORMANCE = (
+        "other_performance",
+        _("This ticket is for another performance: %(performance)s."),
+    )
+    UNKNOWN = "unknown", _("Not a valid ticket for this theatre.")
+    PENDING = "pending", _("Not confirmed: the booking was never confirmed from its email.")
+    CANCELLED = "cancelled", _("Cancelled: this ticket admits nobody.")
+    EXPIRED = "expired", _("Expired: the booking was never confirmed.")
+
+
+# The states in which the door may see the party's name: this performance's own parties.
+NAMED_STATES = (TicketState.VALID, TicketState.CHECKED_IN, TicketState.ALREADY_CHECKED_IN)
+
+
+def staff_name(user):
+    return (user.get_full_name() or user.get_username()) if user else _("someone")
 
 
 @dataclass
 class TicketCheck:
-    """What the door sees for one ticket: a state, and the reservation when one was found."""
+    """What the door sees for one ticket: a state, the reservation when one was found, and the
+    performance's seat counts (`seat_counts`)."""
 
-    state: str
+    state: TicketState
     reservation: Reservation | None = None
-    counters: dict = field(default_factory=dict)
+    seat_counts: dict = field(default_factory=dict)
+
+    @property
+    def message(self):
+        """The sentence the door reads for this ticket: its state's label, filled in."""
+        reservation = self.reservation
+        if self.state in (TicketState.VALID, TicketState.CHECKED_IN):
+            details = {"name": reservation.name, "seats": reservation.seats}
+        elif self.state == TicketState.ALREADY_CHECKED_IN:
+            details = {
+                "time": date_format(timezone.localtime(reservation.checked_in_at), "H:i"),
+                "user": staff_name(reservation.checked_in_by),
+            }
+        elif self.state == TicketState.OTHER_PERFORMANCE:
+            details = {"performance": reservation.performance}
+        else:
+            return str(self.state.label)
+        return self.state.label % details
 
 
-def ticket_token(code):
+class CheckInRefused(Refused):
+    pass
+
+
+class NotAdmitted(CheckInRefused):
+    """The ticket admits nobody now; `check` says why, as a preview would."""
+
+    def __init__(self, check):
+        self.check = check
+        super().__init__(check.message)
+
+
+class UndoRefused(CheckInRefused):
+    pass
+
+
+def token_in_code(code):
     """The token in a scanned or typed code, or None when the code is not one of our tickets."""
     match = TICKET_CODE.search((code or "").strip())
     return match.group(1) if match else None
@@ -63,33 +131,34 @@ def find_reservation(*, code=None, reservation_id=None):
     )
     if reservation_id is not None:
         return reservations.filter(pk=reservation_id).first()
-    token = ticket_token(code)
+    token = token_in_code(code)
     return reservations.for_ticket_token(token).first() if token else None
 
 
 def state_of(reservation, performance):
     if reservation is None:
-        return State.UNKNOWN
+        return TicketState.UNKNOWN
     if reservation.status == ReservationStatus.PENDING:
-        return State.PENDING
+        return TicketState.PENDING
     if reservation.status == ReservationStatus.CANCELLED:
-        return State.CANCELLED
+        return TicketState.CANCELLED
     if reservation.status == ReservationStatus.EXPIRED:
-        return State.EXPIRED
+        return TicketState.EXPIRED
     if reservation.performance_id != performance.pk:
-        return State.OTHER_PERFORMANCE
+        return TicketState.OTHER_PERFORMANCE
     if reservation.is_checked_in:
-        return State.ALREADY_CHECKED_IN
-    return State.VALID
+        return TicketState.ALREADY_CHECKED_IN
+    return TicketState.VALID
 
 
-def counters(performance):
-    """Checked-in and confirmed seats for the performance, in one query."""
-    return Reservation.objects.filter(
-        performance=performance, status=ReservationStatus.CONFIRMED
-    ).aggregate(
-        checked_in=Coalesce(Sum("seats", filter=Q(checked_in_at__isnull=False)), 0),
-        confirmed=Coalesce(Sum("seats"), 0),
+def seat_counts(performance):
+    """The door's counters: {"checked_in_seats": …, "confirmed_seats": …}, in one query."""
+    return (
+        Performance.objects.filter(pk=performance.pk)
+        .with_confirmed_seats()
+        .with_checked_in_seats()
+        .values("checked_in_seats", "confirmed_seats")
+        .get()
     )
 
 
@@ -109,15 +178,19 @@ def search(performance, query, limit=10):
 def preview(performance, *, code=None, reservation_id=None):
     """What admitting this ticket would do. Reads only."""
     reservation = find_reservation(code=code, reservation_id=reservation_id)
-    return TicketCheck(state_of(reservation, performance), reservation, counters(performance))
+    return TicketCheck(state_of(reservation, performance), reservation, seat_counts(performance))
 
 
 def check_in(performance, *, by, code=None, reservation_id=None, now=None):
-    """Check the whole party in, once. A repeat reports the check-in that already happened."""
+    """Check the whole party in, once; returns the `TicketCheck` of the admission.
+
+    Raises `NotAdmitted` for a ticket that admits nobody now, a repeat included: its check
+    tells when and by whom the party was checked in.
+    """
     now = now or timezone.now()
     reservation = find_reservation(code=code, reservation_id=reservation_id)
     state = state_of(reservation, performance)
-    if state == State.VALID:
+    if state == TicketState.VALID:
         with transaction.atomic():
             admitted = Reservation.objects.filter(
                 pk=reservation.pk,
@@ -129,15 +202,11 @@ def check_in(performance, *, by, code=None, reservation_id=None, now=None):
                 reservation.checked_in_at, reservation.checked_in_by = now, by
                 log(reservation, CHECK_IN_ACTION, user=by, data={"seats": reservation.seats})
         if admitted:
-            return TicketCheck(State.CHECKED_IN, reservation, counters(performance))
+            return TicketCheck(TicketState.CHECKED_IN, reservation, seat_counts(performance))
         # Another door was faster: report its check-in.
         reservation = find_reservation(reservation_id=reservation.pk)
         state = state_of(reservation, performance)
-    return TicketCheck(state, reservation, counters(performance))
-
-
-class UndoRefused(Exception):
-    pass
+    raise NotAdmitted(TicketCheck(state, reservation, seat_counts(performance)))
 
 
 def undo_check_in(reservation_id, *, by, reason):

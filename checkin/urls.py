@@ -8,7 +8,7 @@ app_name = "checkin"
 urlpatterns = [
     path("", views.door, name="door"),
     path("preview/", views.preview, name="preview"),
-    path("confirm/", views.confirm, name="confirm"),
+    path("check-in/", views.check_in, name="check_in"),
     path("search/", views.search, name="search"),
     path("undo/", views.undo, name="undo"),
 ]

@@ -6,8 +6,6 @@ import json
 from django.contrib.auth.decorators import permission_required
 from django.http import JsonResponse
 from django.shortcuts import render
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -15,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from checkin import services
 from checkin.forms import SearchForm, TicketRequestForm, UndoForm
-from checkin.services import State
+from checkin.services import NAMED_STATES, TicketState, staff_name
 
 CHECK_IN_PERMISSION = "booking.check_in_reservation"
 UNDO_PERMISSION = "booking.undo_check_in"
@@ -23,54 +21,18 @@ UNDO_PERMISSION = "booking.undo_check_in"
 door_staff_only = permission_required(CHECK_IN_PERMISSION, raise_exception=True)
 
 
-def staff_name(user):
-    return (user.get_full_name() or user.get_username()) if user else _("someone")
-
-
-def describe(check, performance):
-    """The sentence the door reads, for each state."""
-    reservation = check.reservation
-    if check.state == State.VALID:
-        return ngettext(
-            "Valid ticket: %(name)s, %(seats)d person.",
-            "Valid ticket: %(name)s, %(seats)d people.",
-            reservation.seats,
-        ) % {"name": reservation.name, "seats": reservation.seats}
-    if check.state == State.CHECKED_IN:
-        return ngettext(
-            "Checked in: %(seats)d person. Enjoy the show!",
-            "Checked in: %(seats)d people. Enjoy the show!",
-            reservation.seats,
-        ) % {"seats": reservation.seats}
-    if check.state == State.ALREADY_CHECKED_IN:
-        return _("Already checked in at %(time)s by %(user)s.") % {
-            "time": date_format(timezone.localtime(reservation.checked_in_at), "H:i"),
-            "user": staff_name(reservation.checked_in_by),
-        }
-    if check.state == State.OTHER_PERFORMANCE:
-        return _("This ticket is for another performance: %(performance)s.") % {
-            "performance": reservation.performance
-        }
-    return {
-        State.UNKNOWN: _("Not a valid ticket for this theatre."),
-        State.PENDING: _("Not confirmed: the booking was never confirmed from its email."),
-        State.CANCELLED: _("Cancelled: this ticket admits nobody."),
-        State.EXPIRED: _("Expired: the booking was never confirmed."),
-    }[check.state]
-
-
-def as_json(check, performance):
+def as_json(check):
     reservation = check.reservation
     data = {
         "state": check.state,
-        "admit": check.state == State.VALID,
-        "message": describe(check, performance),
-        "counters": check.counters,
+        "admit": check.state == TicketState.VALID,
+        "message": check.message,
+        "seat_counts": check.seat_counts,
     }
-    if reservation is not None and check.state != State.UNKNOWN:
+    if reservation is not None and check.state != TicketState.UNKNOWN:
         data["reservation"] = {"id": reservation.pk, "reference": reservation.reference}
     # Names only for this performance's parties: the door needs no one else's.
-    if check.state in (State.VALID, State.CHECKED_IN, State.ALREADY_CHECKED_IN):
+    if check.state in NAMED_STATES:
         data["reservation"].update(
             name=reservation.name,
             seats=reservation.seats,
@@ -80,7 +42,7 @@ def as_json(check, performance):
             )
             % {"seats": reservation.seats},
         )
-    if check.state in (State.CHECKED_IN, State.ALREADY_CHECKED_IN):
+    if check.state in (TicketState.CHECKED_IN, TicketState.ALREADY_CHECKED_IN):
         data["checked_in_at"] = reservation.checked_in_at.isoformat()
         data["checked_in_by"] = staff_name(reservation.checked_in_by)
     return data
@@ -147,7 +109,7 @@ def render_door(request, performance_id=None, initial_code=""):
         {
             "performances": performances,
             "performance": chosen,
-            "counters": services.counters(chosen) if chosen else None,
+            "seat_counts": services.seat_counts(chosen) if chosen else None,
             "can_undo": request.user.has_perm(UNDO_PERMISSION),
             "initial_code": initial_code,
         },
@@ -155,17 +117,20 @@ def render_door(request, performance_id=None, initial_code=""):
 
 
 def answer(data, check_ticket):
-    """Validate a ticket request, run `check_ticket(performance, code=, reservation_id=)`."""
+    """Validate a ticket request, run `check_ticket(performance, code=, reservation_id=)` and
+    answer with its check, or with the check of the refusal: the door shows either."""
     form = TicketRequestForm(data)
     if not form.is_valid():
         return bad_request(form)
-    performance = form.cleaned_data["performance"]
-    check = check_ticket(
-        performance,
-        code=form.cleaned_data["code"],
-        reservation_id=form.cleaned_data["reservation"],
-    )
-    return JsonResponse(as_json(check, performance))
+    try:
+        check = check_ticket(
+            form.cleaned_data["performance"],
+            code=form.cleaned_data["code"],
+            reservation_id=form.cleaned_data["reservation"],
+        )
+    except services.NotAdmitted as refusal:
+        check = refusal.check
+    return JsonResponse(as_json(check))
 
 
 @never_cache
@@ -180,7 +145,7 @@ def preview(request, data):
 @door_staff_only
 @require_POST
 @json_object_body
-def confirm(request, data):
+def check_in(request, data):
     return answer(data, functools.partial(services.check_in, by=request.user))
 
 
@@ -217,11 +182,11 @@ def undo(request, data):
             form.cleaned_data["reservation"], by=request.user, reason=form.cleaned_data["reason"]
         )
     except services.UndoRefused as refusal:
-        return JsonResponse({"error": "refused", "message": str(refusal)}, status=409)
+        return JsonResponse({"error": "refused", "message": refusal.message}, status=409)
     return JsonResponse(
         {
             "message": _("Check-in of %(reference)s undone.")
             % {"reference": reservation.reference},
-            "counters": services.counters(reservation.performance),
+            "seat_counts": services.seat_counts(reservation.performance),
         }
     )

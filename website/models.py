@@ -299,26 +299,6 @@ class ShowPage(HeroImageMixin, BasePage):  # noqa: DJ008
     def get_fallback_description(self):
         return self.summary
 
-    def get_context(self, request, *args, booking_form=None, **kwargs):
-        """booking_form: a submitted form, passed through serve() by booking:book to show
-        the page again with its errors."""
-        from booking.forms import BookingForm
-        from booking.models import Performance
-
-        context = super().get_context(request, *args, **kwargs)
-        listed = Performance.objects.filter(show=self).listed()
-        performances = list(listed.with_availability().select_related("venue"))
-        if booking_form is None:
-            open_performances = [p for p in performances if p.booking_state() == "open"]
-            initial = {"performance": request.GET.get("performance")}
-            if len(open_performances) == 1:
-                initial["performance"] = open_performances[0].pk
-            booking_form = BookingForm(listed, initial=initial)
-        context["performances"] = performances
-        context["booking_form"] = booking_form
-        context["bookable"] = any(p.booking_state() == "open" for p in performances)
-        return context
-
     @property
     def last_day(self):
         return self.closing_date or self.opening_date

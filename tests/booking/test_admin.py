@@ -196,7 +196,7 @@ def test_cancelling_a_reservation_goes_through_the_service_and_the_audit_log(cli
         response = client.post(url)
     assert response.status_code == 302
     assert Reservation.objects.get().status == ReservationStatus.CANCELLED
-    assert Performance.objects.with_availability().get().available_seats == 20
+    assert Performance.objects.with_seat_counts().get().available_seats == 20
     assert mail.outbox[-1].subject.startswith("Booking cancelled")
     entry = ModelLogEntry.objects.get(action=services.CANCEL_ACTION)
     assert (entry.user, entry.object_id) == (user, str(issued.reservation.pk))
@@ -262,7 +262,7 @@ def test_a_capacity_change_needs_a_reason_and_is_logged_with_it(client, performa
         url, edit_data(performance, additional_seats=10, capacity_change_reason="Extra row")
     )
     assert response.status_code == 302
-    assert Performance.objects.with_availability().get().available_seats == 30
+    assert Performance.objects.with_seat_counts().get().available_seats == 30
     entry = ModelLogEntry.objects.get(action=services.CAPACITY_CHANGE_ACTION)
     assert entry.user == user
     assert entry.data == {"additional_seats": [0, 10], "reason": "Extra row"}
@@ -283,9 +283,36 @@ def test_an_override_below_the_confirmed_seats_needs_an_explicit_confirmation(cl
 
     response = client.post(url, {**data, "confirm_overbooking": "on"})
     assert response.status_code == 302
-    performance = Performance.objects.with_availability().get()
-    assert (performance.seats_remaining, performance.available_seats) == (-3, 0)
+    performance = Performance.objects.with_seat_counts().get()
+    assert (performance.capacity - performance.confirmed_seats, performance.available_seats) == (
+        -3,
+        0,
+    )
     assert Reservation.objects.get().status == ReservationStatus.CONFIRMED
+
+
+def test_a_per_booking_limit_above_the_booking_forms_is_refused(client, performance):
+    client = as_user(client, "Box office")
+    url = PERFORMANCES + f"edit/{performance.pk}/"
+
+    response = client.post(url, edit_data(performance, max_seats_per_booking=21))
+    page = BeautifulSoup(response.content, "html.parser")
+    assert "less than or equal to 20" in page.get_text()
+    assert Performance.objects.get().max_seats_per_booking == 6
+
+    assert client.post(url, edit_data(performance, max_seats_per_booking=20)).status_code == 302
+    assert Performance.objects.get().max_seats_per_booking == 20
+
+
+def test_the_database_keeps_every_per_booking_limit_within_the_booking_forms(performance):
+    from django.db import IntegrityError, transaction
+
+    from booking.models import MAX_SEATS_PER_BOOKING
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Performance.objects.filter(pk=performance.pk).update(
+            max_seats_per_booking=MAX_SEATS_PER_BOOKING + 1
+        )
 
 
 def test_the_dashboard_lists_the_next_performances_for_the_box_office(client, performance):

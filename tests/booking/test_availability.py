@@ -7,7 +7,7 @@ from tests.booking.factories import book, book_and_confirm, make_performance
 
 
 def availability(performance):
-    return Performance.objects.with_availability().get(pk=performance.pk)
+    return Performance.objects.with_seat_counts().get(pk=performance.pk)
 
 
 @pytest.mark.django_db
@@ -19,7 +19,7 @@ def test_capacity_plus_additional_minus_occupied_minus_confirmed(home_page):
 
     performance = availability(performance)
     assert performance.confirmed_seats == 7
-    assert performance.seats_remaining == 50 + 5 - 8 - 7
+    assert performance.capacity - performance.confirmed_seats == 50 + 5 - 8 - 7
     assert performance.available_seats == 40
 
 
@@ -40,9 +40,9 @@ def test_overrides_that_overbook_show_zero_available_never_negative(home_page):
     Performance.objects.filter(pk=performance.pk).update(manually_occupied_seats=7)
 
     performance = availability(performance)
-    assert performance.seats_remaining == -3
+    assert performance.capacity - performance.confirmed_seats == -3
     assert performance.available_seats == 0
-    assert performance.booking_state() == "sold_out"
+    assert performance.booking_state == "sold_out"
 
 
 @pytest.mark.django_db
@@ -52,5 +52,5 @@ def test_listing_many_performances_costs_one_query(home_page, django_assert_num_
         book_and_confirm(performance, seats=2)
 
     with django_assert_num_queries(1):
-        listed = list(Performance.objects.with_availability().select_related("venue"))
+        listed = list(Performance.objects.with_seat_counts().select_related("venue"))
     assert sorted(p.available_seats for p in listed) == [18] * 6 + [20] * 6

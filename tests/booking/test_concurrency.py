@@ -50,7 +50,7 @@ def performance():
 
 
 def confirmed_seats(performance):
-    return Performance.objects.with_availability().get(pk=performance.pk).confirmed_seats
+    return Performance.objects.with_seat_counts().get(pk=performance.pk).confirmed_seats
 
 
 def test_thirty_confirmations_racing_for_ten_seats_confirm_exactly_ten(performance):

@@ -46,4 +46,4 @@ def test_confirming_within_the_promised_time_succeeds(soon):
     booked = book(soon)
     just_before = booked.reservation.link_expires_at - datetime.timedelta(minutes=1)
     assert services.confirm(booked.token, now=just_before).status == "confirmed"
-    assert Performance.objects.with_availability().get().confirmed_seats == 1
+    assert Performance.objects.with_seat_counts().get().confirmed_seats == 1

@@ -115,7 +115,7 @@ def test_confirm_reserves_the_seats_issues_the_ticket_and_emails_it(performance)
     assert reservation.status == ReservationStatus.CONFIRMED
     assert reservation.confirmed_at is not None
     assert reservation.ticket_token_hash == token_hash(ticket_token(reservation.ticket_nonce))
-    assert Performance.objects.with_availability().get().available_seats == 7
+    assert Performance.objects.with_seat_counts().get().available_seats == 7
     assert [message.subject for message in mail.outbox][-1].startswith("Your ticket")
     assert reservation.emails.filter(kind=EmailKind.TICKET, status=EmailStatus.SENT).exists()
 
@@ -125,7 +125,7 @@ def test_confirming_twice_is_harmless(performance):
     with after_commit():
         again = services.confirm(issued.token)
     assert again.status == ReservationStatus.CONFIRMED
-    assert Performance.objects.with_availability().get().confirmed_seats == 2
+    assert Performance.objects.with_seat_counts().get().confirmed_seats == 2
     assert len(mail.outbox) == 2  # the link, the ticket: no second ticket
 
 
@@ -139,7 +139,7 @@ def test_confirm_refuses_when_sold_out_and_marks_the_reservation(performance):
     late.reservation.refresh_from_db()
     assert late.reservation.status == ReservationStatus.EXPIRED
     assert late.reservation.expiry_reason == ExpiryReason.SOLD_OUT
-    assert Performance.objects.with_availability().get().confirmed_seats == 8
+    assert Performance.objects.with_seat_counts().get().confirmed_seats == 8
 
 
 def test_confirm_refuses_an_expired_link_and_marks_the_reservation(performance):
@@ -172,7 +172,7 @@ def test_cancel_frees_the_seats_at_once_and_emails_the_booker(performance):
         services.cancel(issued.reservation.pk)
     issued.reservation.refresh_from_db()
     assert issued.reservation.status == ReservationStatus.CANCELLED
-    assert Performance.objects.with_availability().get().available_seats == 10
+    assert Performance.objects.with_seat_counts().get().available_seats == 10
     assert mail.outbox[-1].subject.startswith("Booking cancelled")
     with pytest.raises(services.ReservationCancelled):
         services.confirm(issued.token)

@@ -1,6 +1,7 @@
 """The booker's pages, as a visitor uses them: book, check email, confirm, ticket, cancel."""
 
 import datetime
+from unittest import mock
 
 import pytest
 from bs4 import BeautifulSoup
@@ -75,6 +76,22 @@ def test_show_page_lists_performances_with_live_availability(client, show, perfo
     assert [radio.has_attr("disabled") for radio in radios] == [False, True]
     assert radios[0].has_attr("checked")  # the only open performance is preselected
     assert sold_out.pk
+
+
+def test_show_page_works_out_each_performances_state_once(client, show, performance):
+    make_performance(show, venue_capacity=10, manually_occupied_seats=10)
+    asked = []
+    is_open_for_booking = Performance.is_open_for_booking
+
+    def counted(performance, now=None):
+        asked.append(performance.pk)
+        return is_open_for_booking(performance, now)
+
+    with mock.patch.object(Performance, "is_open_for_booking", counted):
+        page = soup(client.get(show.url))
+    # The list, the form's preselection, "bookable" and the structured data read one answer.
+    assert len(page.select(".performance__status")) == 2
+    assert sorted(asked) == sorted(set(asked)) and len(asked) == 2
 
 
 def test_show_page_publishes_theater_events_with_availability(client, show, performance):
@@ -351,7 +368,7 @@ def test_cancel_asks_first_then_frees_the_seats(client, performance):
     with after_commit():
         response = client.post("/booking/reservation/cancel/", follow=True)
     assert Reservation.objects.get().status == ReservationStatus.CANCELLED
-    assert Performance.objects.with_availability().get().available_seats == 20
+    assert Performance.objects.with_seat_counts().get().available_seats == 20
     assert "has been cancelled" in soup(response).find(class_="lead").get_text()
     assert mail.outbox[-1].subject.startswith("Booking cancelled")
 

@@ -44,4 +44,4 @@ def test_book_confirm_ticket_and_cancel_on_a_phone(live_server, phone):
     phone.click("button:has-text('Yes, cancel my booking')")
     phone.wait_for_selector("text=This booking has been cancelled.")
     assert Reservation.objects.get().status == ReservationStatus.CANCELLED
-    assert Performance.objects.with_availability().get().available_seats == 30
+    assert Performance.objects.with_seat_counts().get().available_seats == 30

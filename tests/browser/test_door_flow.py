@@ -88,7 +88,7 @@ def test_the_camera_checks_a_ticket_in_once(live_server, phone, camera_phone, ar
 
     door.click("[data-admit]")
     door.wait_for_selector("[data-result][data-state=checked_in]")
-    assert door.locator("[data-counter-checked-in]").inner_text() == "3"
+    assert door.locator("[data-checked-in-seats]").inner_text() == "3"
     door.screenshot(path=artifacts / "door-3-checked-in.png")
     assert Reservation.objects.get().checked_in_by.username == "door"
 

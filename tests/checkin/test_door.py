@@ -20,7 +20,7 @@ from tests.staff import main_menu_names, staff
 pytestmark = pytest.mark.django_db
 
 PREVIEW = "/admin/checkin/preview/"
-CONFIRM = "/admin/checkin/confirm/"
+CHECK_IN = "/admin/checkin/check-in/"
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_a_valid_ticket_previews_with_its_party(door, performance):
     assert data["admit"] is True
     assert data["reservation"]["name"] == "Ada Lovelace"
     assert data["reservation"]["action"] == "Check in 3 people"
-    assert data["counters"] == {"checked_in": 0, "confirmed": 3}
+    assert data["seat_counts"] == {"checked_in_seats": 0, "confirmed_seats": 3}
 
 
 def test_the_full_scanned_url_works_as_well_as_the_bare_token(door, performance):
@@ -101,14 +101,14 @@ def test_preview_writes_nothing(door, performance):
     assert before.getvalue() == after.getvalue()
 
 
-def test_confirm_checks_in_once_and_a_repeat_reports_the_first(door, performance):
+def test_check_in_admits_once_and_a_repeat_reports_the_first(door, performance):
     issued = book_and_confirm(performance, seats=2)
     body = {"performance": performance.pk, "code": door_token(issued)}
 
-    first = post(door, CONFIRM, body).json()
+    first = post(door, CHECK_IN, body).json()
     assert first["state"] == "checked_in"
-    assert first["counters"] == {"checked_in": 2, "confirmed": 2}
-    again = post(door, CONFIRM, body).json()
+    assert first["seat_counts"] == {"checked_in_seats": 2, "confirmed_seats": 2}
+    again = post(door, CHECK_IN, body).json()
     assert again["state"] == "already_checked_in"
     assert again["checked_in_at"] == first["checked_in_at"]
     assert again["checked_in_by"] == "door-staff"
@@ -125,7 +125,7 @@ def test_lookup_without_a_ticket_then_check_in_by_reservation(door, performance)
         "/admin/checkin/search/", {"performance": performance.pk, "q": "grace"}
     ).json()["results"]
     assert [result["name"] for result in found] == ["Grace Hopper"]
-    data = post(door, CONFIRM, {"performance": performance.pk, "reservation": found[0]["id"]})
+    data = post(door, CHECK_IN, {"performance": performance.pk, "reservation": found[0]["id"]})
     assert data.json()["state"] == "checked_in"
 
 
@@ -142,7 +142,7 @@ def test_lookup_without_a_ticket_then_check_in_by_reservation(door, performance)
 def test_malformed_requests_get_400_and_write_nothing(door, performance, body):
     body = {key: performance.pk if value == "__PK__" else value for key, value in body.items()}
     assert post(door, PREVIEW, body).status_code == 400
-    assert post(door, CONFIRM, body).status_code == 400
+    assert post(door, CHECK_IN, body).status_code == 400
     assert door.post(PREVIEW, "not json", content_type="application/json").status_code == 400
 
 
@@ -164,7 +164,7 @@ def test_only_staff_with_the_check_in_permission_reach_the_door(
     assert client.get("/admin/checkin/").status_code == page
     body = {"performance": performance.pk, "code": "a" * 43}
     assert post(client, PREVIEW, body).status_code == endpoints
-    assert post(client, CONFIRM, body).status_code == endpoints
+    assert post(client, CHECK_IN, body).status_code == endpoints
 
 
 @pytest.mark.parametrize(
@@ -183,7 +183,7 @@ def test_door_staff_see_only_the_check_in_entry(client, home_page):
 def test_only_the_box_office_may_undo_a_check_in_with_a_reason(client, performance):
     issued = book_and_confirm(performance)
     client.force_login(staff("Door staff"))
-    post(client, CONFIRM, {"performance": performance.pk, "code": door_token(issued)})
+    post(client, CHECK_IN, {"performance": performance.pk, "code": door_token(issued)})
     undo = {"reservation": issued.reservation.pk, "reason": "Wrong party"}
     assert post(client, "/admin/checkin/undo/", undo).status_code == 403
 
@@ -237,7 +237,7 @@ def test_a_cancelled_booking_cannot_be_checked_in(door, performance):
     issued = book_and_confirm(performance)
     with after_commit():
         booking_services.cancel(issued.reservation.pk)
-    data = post(door, CONFIRM, {"performance": performance.pk, "code": door_token(issued)})
+    data = post(door, CHECK_IN, {"performance": performance.pk, "code": door_token(issued)})
     assert data.json()["state"] == "cancelled"
     assert Reservation.objects.get().checked_in_at is None
 
@@ -247,7 +247,7 @@ def test_scanning_at_the_door_logs_no_raw_token(client, performance, log_output)
     client.force_login(staff("Door staff"))
     client.get(f"/t/{token}/")
     post(client, PREVIEW, {"performance": performance.pk, "code": token})
-    post(client, CONFIRM, {"performance": performance.pk, "code": token})
+    post(client, CHECK_IN, {"performance": performance.pk, "code": token})
     client.get(f"/t/{token}/nope/")  # a 404: Django logs its path
     output = log_output.getvalue()
     assert "Not Found: /t/[redacted]/nope/" in output
@@ -312,7 +312,7 @@ def box_office(client):
     return client
 
 
-@pytest.mark.parametrize("url", [PREVIEW, CONFIRM, UNDO])
+@pytest.mark.parametrize("url", [PREVIEW, CHECK_IN, UNDO])
 @pytest.mark.parametrize("body", ["[" * 100_000, '{"a":' * 100_000, "\xff\xfe", "[]", "null"])
 def test_a_body_that_is_no_json_object_gets_400_with_a_message(box_office, performance, url, body):
     response = box_office.post(url, body, content_type="application/json")
@@ -322,7 +322,7 @@ def test_a_body_that_is_no_json_object_gets_400_with_a_message(box_office, perfo
     assert response.json()["message"]
 
 
-@pytest.mark.parametrize("url", [PREVIEW, CONFIRM, UNDO])
+@pytest.mark.parametrize("url", [PREVIEW, CHECK_IN, UNDO])
 def test_a_form_post_gets_415_with_a_message_and_writes_nothing(performance, url):
     issued = book_and_confirm(performance)
     services.check_in(performance, by=None, reservation_id=issued.reservation.pk)
@@ -366,7 +366,7 @@ def test_an_undo_reason_that_no_database_can_store_gets_400_and_writes_nothing(
     assert not ModelLogEntry.objects.filter(action=services.UNDO_CHECK_IN_ACTION).exists()
 
 
-@pytest.mark.parametrize("url", [PREVIEW, CONFIRM])
+@pytest.mark.parametrize("url", [PREVIEW, CHECK_IN])
 def test_a_scanned_code_with_half_a_surrogate_pair_gets_400(door, performance, url):
     body = f'{{"performance": {performance.pk}, "code": "\\ud83c"}}'
 

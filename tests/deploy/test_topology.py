@@ -266,9 +266,9 @@ def test_a_booking_is_confirmed_ticketed_and_checked_in_through_nginx(stack):
     body = {"performance": int(performance), "code": door_url}
     preview = door.post(stack.https + "/admin/checkin/preview/", json=body, headers=headers)
     assert preview.json()["state"] == "valid"
-    checked = door.post(stack.https + "/admin/checkin/confirm/", json=body, headers=headers)
+    checked = door.post(stack.https + "/admin/checkin/check-in/", json=body, headers=headers)
     assert checked.json()["state"] == "checked_in"
-    again = door.post(stack.https + "/admin/checkin/confirm/", json=body, headers=headers)
+    again = door.post(stack.https + "/admin/checkin/check-in/", json=body, headers=headers)
     assert again.json()["state"] == "already_checked_in"
 
     # Requests landed on both backends, and no log anywhere holds either token.

@@ -33,8 +33,8 @@ from tests.fuzz.strategies import (
 from tests.staff import staff
 
 CSRF_TOKEN = "fuzz" * 8  # a CSRF secret: 32 letters and digits
-PREVIEW, CONFIRM, UNDO, SEARCH = (
-    f"/admin/checkin/{name}/" for name in ("preview", "confirm", "undo", "search")
+PREVIEW, CHECK_IN, UNDO, SEARCH = (
+    f"/admin/checkin/{name}/" for name in ("preview", "check-in", "undo", "search")
 )
 PERFORMANCES = ["tonight", "another day"]
 BOOKINGS = ["valid", "checked in", "pending", "cancelled", "for another day"]
@@ -173,7 +173,7 @@ class DoorFuzzTest(TestCase):
         return body.encoding.encode([(name, str(value)) for name, value in pairs])
 
     @given(
-        url=st.sampled_from([PREVIEW, CONFIRM]),
+        url=st.sampled_from([PREVIEW, CHECK_IN]),
         fields=st.one_of(
             request_fields(dict(SCAN)),
             request_fields({"performance": Row("tonight"), "reservation": Row("valid")}),
@@ -183,13 +183,15 @@ class DoorFuzzTest(TestCase):
     )
     # Inputs that broke the door before: tried first on every run.
     @example(PREVIEW, SCAN, Body("raw", other="[" * 50_000 + "]" * 50_000), AS_DOOR_JS)
-    @example(CONFIRM, SCAN, Body("form", FormEncoding("multipart", MULTIPART_TYPES[0])), AS_DOOR_JS)
-    def test_preview_and_confirm_write_only_the_check_in_they_report(
+    @example(
+        CHECK_IN, SCAN, Body("form", FormEncoding("multipart", MULTIPART_TYPES[0])), AS_DOOR_JS
+    )
+    def test_preview_and_check_in_write_only_the_check_in_they_report(
         self, url, fields, body, headers
     ):
         before, response = self.post(self.door_staff_id, url, fields, body, headers)
         answer = response.json() if response["Content-Type"] == "application/json" else {}
-        if url == PREVIEW or answer.get("state") != services.State.CHECKED_IN:
+        if url == PREVIEW or answer.get("state") != services.TicketState.CHECKED_IN:
             assert_wrote_nothing(before, response)
             return
         written = Rows.now().written_since(before)

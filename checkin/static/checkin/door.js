@@ -70,10 +70,10 @@
         }
     }
 
-    function updateCounters(counters) {
-        if (counters) {
-            $("[data-counter-checked-in]").textContent = counters.checked_in;
-            $("[data-counter-confirmed]").textContent = counters.confirmed;
+    function updateSeatCounts(counts) {
+        if (counts) {
+            $("[data-checked-in-seats]").textContent = counts.checked_in_seats;
+            $("[data-confirmed-seats]").textContent = counts.confirmed_seats;
         }
     }
 
@@ -91,7 +91,7 @@
         if (undoForm) {
             undoForm.hidden = !["checked_in", "already_checked_in"].includes(data.state);
         }
-        updateCounters(data.counters);
+        updateSeatCounts(data.seat_counts);
         cue(data.state === "valid" || data.state === "checked_in");
     }
 
@@ -144,7 +144,7 @@
         admit.disabled = true;
         try {
             // A retry after a dropped connection gets the check-in that already happened.
-            show(await post(text.confirmUrl, { performance, ...current }));
+            show(await post(text.checkInUrl, { performance, ...current }));
         } catch (error) {
             showError(error);
         } finally {
@@ -167,7 +167,7 @@
                 undoForm.reset();
                 message.textContent = data.message;
                 result.dataset.state = "pending";
-                updateCounters(data.counters);
+                updateSeatCounts(data.seat_counts);
             } catch (error) {
                 showError(error);
             }
