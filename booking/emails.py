@@ -32,7 +32,9 @@ logger = logging.getLogger(__name__)
 TASK_BACKEND = "email"
 QR_CONTENT_ID = "ticket-qr"
 # The emails that carry a link to the booker's page, minted when they are sent.
-LINKED_KINDS = (EmailKind.CONFIRMATION_LINK, EmailKind.TICKET)
+LINKED_KINDS = (EmailKind.CONFIRMATION_LINK, EmailKind.TICKET, EmailKind.REMINDER)
+# The emails that carry the ticket: its QR code, and the link to the ticket page.
+TICKET_KINDS = (EmailKind.TICKET, EmailKind.REMINDER)
 
 
 def queue(reservation, kind):
@@ -75,7 +77,7 @@ def deliver(email_id, *, now=None):
             email.save(update_fields=["status", "next_attempt_at"])
             return email.status
 
-        token = link_token(email.link_nonce) if email.kind in LINKED_KINDS else None
+        token = link_for(email) if email.kind in LINKED_KINDS else None
         if email.kind == EmailKind.CONFIRMATION_LINK:
             # A fresh link is valid from the moment it leaves (the email says until when).
             from booking.services import link_deadline
@@ -107,10 +109,27 @@ def deliver(email_id, *, now=None):
             reservation.link_token_hash = token_hash(token)
             reservation.links_sent += 1
             reservation.save(update_fields=["link_token_hash", "link_expires_at", "links_sent"])
-        elif email.kind == EmailKind.TICKET:
+        elif email.kind in TICKET_KINDS and reservation.ticket_link_token_hash != token_hash(token):
             reservation.ticket_link_token_hash = token_hash(token)
             reservation.save(update_fields=["ticket_link_token_hash"])
     return email.status
+
+
+def link_for(email):
+    """The link an email carries, derived from an outbox row's nonce.
+
+    A reminder repeats the link of the ticket email it follows, so that both keep working; when
+    no sent ticket email holds the current link (it never left), it mints its own, as a ticket
+    email does.
+    """
+    reservation = email.reservation
+    if email.kind == EmailKind.REMINDER and reservation.ticket_link_token_hash:
+        sent = reservation.emails.filter(kind__in=TICKET_KINDS, status=EmailStatus.SENT)
+        for nonce in sent.values_list("link_nonce", flat=True):
+            token = link_token(nonce)
+            if token_hash(token) == reservation.ticket_link_token_hash:
+                return token
+    return link_token(email.link_nonce)
 
 
 def still_due(email, now):
@@ -128,6 +147,14 @@ def still_due(email, now):
         return reservation.status == ReservationStatus.CONFIRMED
     if email.kind == EmailKind.CANCELLATION:
         return reservation.status == ReservationStatus.CANCELLED
+    if email.kind == EmailKind.REMINDER:
+        # Late is pointless, and a party already in needs no reminder.
+        return (
+            reservation.status == ReservationStatus.CONFIRMED
+            and not reservation.is_checked_in
+            and not reservation.performance.is_cancelled
+            and now < reservation.performance.starts_at
+        )
     return reservation.performance.is_cancelled
 
 
@@ -223,7 +250,8 @@ def render(email, token):
     }
     if token:
         context["link"] = tickets.link_url(token)
-    if email.kind == EmailKind.TICKET:
+        context["cancel_link"] = tickets.cancel_link_url(token)
+    if email.kind in TICKET_KINDS:
         context["qr_content_id"] = QR_CONTENT_ID
     template = email.kind
     with translation.override(settings.LANGUAGE_CODE):
@@ -241,6 +269,8 @@ def render(email, token):
         )
         if email.kind == EmailKind.TICKET:
             attach_ticket(message, reservation, company)
+        elif email.kind == EmailKind.REMINDER:
+            attach_qr_code(message, reservation)
     return message
 
 
@@ -250,15 +280,19 @@ def message_id(email):
     return f"<booking-email-{email.pk}.{email.reservation.reference}@{domain}>"
 
 
-def attach_ticket(message, reservation, company):
-    """The QR code inline (a CID image, from the ticket token derived at send time) and the
-    .ics attached."""
+def attach_qr_code(message, reservation):
+    """The QR code inline: a CID image, from the ticket token derived at send time."""
     # "related" keeps the QR image with the HTML part that shows it (cid:ticket-qr).
     message.mixed_subtype = "related"
     image = MIMEImage(tickets.qr_png(reservation), "png")
     image.add_header("Content-ID", f"<{QR_CONTENT_ID}>")
     image.add_header("Content-Disposition", "inline", filename="ticket-qr.png")
     message.attach(image)
+
+
+def attach_ticket(message, reservation, company):
+    """The QR code inline and the .ics attached."""
+    attach_qr_code(message, reservation)
     message.attach(
         f"{reservation.reference}.ics",
         tickets.calendar_file(reservation, company.company_name),

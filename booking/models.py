@@ -17,7 +17,7 @@ from functools import cached_property
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest, Lower
 from django.utils import timezone
 from django.utils.text import format_lazy
@@ -112,6 +112,21 @@ class PerformanceQuerySet(models.QuerySet):
                 status=ReservationStatus.CONFIRMED, checked_in_at__isnull=False
             )
         )
+
+    def with_reminders_sent(self):
+        """Annotate `reminders_sent`: the reminder emails that left for this performance."""
+        sent = (
+            BookingEmail.objects.filter(
+                reservation__performance=OuterRef("pk"),
+                kind=EmailKind.REMINDER,
+                status=EmailStatus.SENT,
+            )
+            .order_by()
+            .values("reservation__performance")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        return self.annotate(reminders_sent=Coalesce(Subquery(sent), Value(0)))
 
     def listed(self):
         """Performances the public may see: not hidden, not yet started."""
@@ -278,6 +293,8 @@ class Reservation(models.Model):
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     expired_at = models.DateTimeField(_("expired at"), null=True, blank=True)
+    # Set once, in the transaction that queues the reminder: the job never queues a second.
+    reminder_queued_at = models.DateTimeField(_("reminder queued at"), null=True, blank=True)
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
     checked_in_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -397,6 +414,7 @@ class EmailKind(models.TextChoices):
     TICKET = "ticket", _("Ticket")
     CANCELLATION = "cancellation", _("Booking cancelled")
     PERFORMANCE_CANCELLED = "performance_cancelled", _("Performance cancelled")
+    REMINDER = "reminder", _("Reminder")
 
 
 class EmailStatus(models.TextChoices):
@@ -466,6 +484,12 @@ class BookingEmail(models.Model):
             models.CheckConstraint(
                 condition=~Q(status=EmailStatus.SENT) | Q(sent_at__isnull=False),
                 name="booking_email_sent_has_time",
+            ),
+            # A booking is reminded once, whatever runs the job (booking.services.remind).
+            models.UniqueConstraint(
+                fields=["reservation"],
+                condition=Q(kind=EmailKind.REMINDER),
+                name="booking_email_one_reminder_per_reservation",
             ),
         ]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]

@@ -12,6 +12,7 @@ import secrets
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
@@ -414,6 +415,36 @@ def log_capacity_change(performance, *, before, reason, by):
     if changes:
         log(performance, CAPACITY_CHANGE_ACTION, user=by, data={**changes, "reason": reason})
     return changes
+
+
+def queue_reminders(*, now=None):
+    """Queue the reminder of every confirmed booking whose performance starts within
+    BOOKING_REMINDER_HOURS; returns how many. Run hourly by the host's timer.
+
+    Once per booking, however often and however concurrently it runs: each booking is marked
+    in the transaction that queues its reminder, and a run skips the bookings another run has
+    locked; the outbox's unique reminder per reservation is the last guard. A booking
+    confirmed inside the window gets none: its ticket has just arrived.
+    """
+    now = now or timezone.now()
+    window = datetime.timedelta(hours=settings.BOOKING_REMINDER_HOURS)
+    with transaction.atomic():
+        due = list(
+            Reservation.objects.select_for_update(of=("self",), skip_locked=True).filter(
+                status=ReservationStatus.CONFIRMED,
+                reminder_queued_at__isnull=True,
+                checked_in_at__isnull=True,
+                personal_data_erased_at__isnull=True,
+                performance__is_cancelled=False,
+                performance__starts_at__gt=now,
+                performance__starts_at__lte=now + window,
+                confirmed_at__lt=F("performance__starts_at") - window,
+            )
+        )
+        Reservation.objects.filter(pk__in=[r.pk for r in due]).update(reminder_queued_at=now)
+        for reservation in due:
+            emails.queue(reservation, EmailKind.REMINDER)
+    return len(due)
 
 
 def expire_pending(*, now=None):

@@ -34,6 +34,11 @@ def link_url(token):
     return absolute_url(reverse("booking:link", args=[token]))
 
 
+def cancel_link_url(token):
+    """The booker's link to the page that offers to cancel the booking (it asks first)."""
+    return absolute_url(reverse("booking:link_cancel", args=[token]))
+
+
 def qr_code(reservation):
     return segno.make(door_url(reservation), error=QR_ERROR_CORRECTION, micro=False)
 

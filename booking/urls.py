@@ -26,6 +26,7 @@ app_name = "booking"
 urlpatterns = [
     # Short paths for the emailed link and the QR code; their tokens are redacted from logs.
     path("b/<token:token>/", views.open_link, name="link"),
+    path("b/<token:token>/cancel/", views.open_link_to_cancel, name="link_cancel"),
     path("t/<token:token>/", views.ticket_code, name="ticket_code"),
     path("booking/show/<int:show_id>/", views.book, name="book"),
     path("booking/check-your-email/", views.check_your_email, name="requested"),

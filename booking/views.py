@@ -129,15 +129,21 @@ def resend_link(request):
 
 @private
 @require_safe
-def open_link(request, token):
+def open_link(request, token, then="booking:reservation"):
     """The emailed link: keep its token in a cookie and continue on a token-free URL.
 
     Changes nothing, so a mail scanner that follows the link confirms nothing.
     """
-    response = redirect("booking:reservation")
+    response = redirect(then)
     set_booking_cookie(response, LINK_COOKIE, token, max_age=LINK_COOKIE_AGE)
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def open_link_to_cancel(request, token):
+    """The "can't come?" link of the reminder: the same, continuing on the page that asks
+    whether to cancel (cancelling takes its POST)."""
+    return open_link(request, token, then="booking:cancel")
 
 
 @private

@@ -171,6 +171,7 @@ class PerformanceViewSet(SnippetViewSet):
         Column("confirmed_seats", label=_("Confirmed seats"), sort_key="confirmed_seats"),
         Column("available_seats", label=_("Available"), sort_key="available_seats"),
         Column("booking_state", label=_("Status"), accessor="booking_state.label"),
+        Column("reminders_sent", label=_("Reminders sent"), sort_key="reminders_sent"),
     ]
     list_export = [
         "show",
@@ -181,8 +182,9 @@ class PerformanceViewSet(SnippetViewSet):
         "confirmed_seats",
         "available_seats",
         "booking_state.label",
+        "reminders_sent",
     ]
-    export_headings = {"booking_state.label": _("Status")}
+    export_headings = {"booking_state.label": _("Status"), "reminders_sent": _("Reminders sent")}
     edit_handler = ObjectList(
         [
             FieldPanel("show"),
@@ -211,7 +213,11 @@ class PerformanceViewSet(SnippetViewSet):
     )
 
     def get_queryset(self, request):
-        return Performance.objects.with_seat_counts().select_related("show", "venue")
+        return (
+            Performance.objects.with_seat_counts()
+            .with_reminders_sent()
+            .select_related("show", "venue")
+        )
 
 
 class ReservationFilterSet(WagtailFilterSet):
@@ -359,6 +365,7 @@ class ReservationViewSet(SnippetViewSet):
         "expiry_reason",
         "created_at",
         "confirmed_at",
+        "reminder_queued_at",
         "cancelled_at",
         "checked_in_at",
         "checked_in_by",

@@ -166,6 +166,9 @@ BOOKING_EMAIL_RETRY_MAX_SECONDS = env.int("BOOKING_EMAIL_RETRY_MAX_SECONDS", def
 # Names and emails are erased this many days after the performance (manage.py
 # erase_personal_data, run by cron).
 BOOKING_PERSONAL_DATA_DAYS = env.int("BOOKING_PERSONAL_DATA_DAYS", default=30)
+# Confirmed bookers get a reminder this many hours before the performance (manage.py
+# queue_reminders, run hourly by the host's timer); bookings confirmed later get none.
+BOOKING_REMINDER_HOURS = env.int("BOOKING_REMINDER_HOURS", default=24)
 # nginx may serve an anonymous page view to other visitors for this many seconds, so the seats
 # left on a show page are at most this stale; booking and confirming always recount.
 PAGE_MICRO_CACHE_SECONDS = 1

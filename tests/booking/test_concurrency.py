@@ -4,16 +4,18 @@ Runs on the configured database: PostgreSQL in CI (row locks), SQLite locally (I
 transactions). Many requests start at the same instant, released by a barrier.
 """
 
+import datetime
 import random
 import threading
 
 import pytest
 from django.core import mail
 from django.db import connection
+from django.utils import timezone
 
 from booking import services
-from booking.models import Performance, Reservation, ReservationStatus
-from tests.booking.factories import book, make_performance
+from booking.models import BookingEmail, EmailKind, Performance, Reservation, ReservationStatus
+from tests.booking.factories import book, book_and_confirm, make_performance
 from tests.booking.mailbox import link_token, send_queued_emails
 from tests.website.factories import ensure_home_page, make_show, make_show_index
 
@@ -118,3 +120,20 @@ def test_bookings_racing_for_the_last_seats_never_book_beyond_what_is_available(
     confirmations = run_at_once([lambda token=token: services.confirm(token) for token in tokens])
     assert sum(isinstance(result, Reservation) for result in confirmations) == 1
     assert confirmed_seats(performance) == 1
+
+
+def test_reminder_jobs_running_at_once_remind_each_booking_once(performance):
+    booked = [book_and_confirm(performance) for _ in range(6)]
+    Performance.objects.filter(pk=performance.pk).update(
+        starts_at=timezone.now() + datetime.timedelta(days=3)
+    )
+    the_day_before = timezone.now() + datetime.timedelta(days=2, hours=4)
+
+    results = run_at_once([lambda: services.queue_reminders(now=the_day_before)] * 8)
+
+    assert not [result for result in results if isinstance(result, Exception)], results
+    assert sum(results) == len(booked)
+    reminders = BookingEmail.objects.filter(kind=EmailKind.REMINDER)
+    assert sorted(reminders.values_list("reservation", flat=True)) == sorted(
+        b.reservation.pk for b in booked
+    )
