@@ -32,7 +32,15 @@ logger = logging.getLogger(__name__)
 TASK_BACKEND = "email"
 QR_CONTENT_ID = "ticket-qr"
 # The emails that carry a link to the booker's page, minted when they are sent.
-LINKED_KINDS = (EmailKind.CONFIRMATION_LINK, EmailKind.TICKET, EmailKind.REMINDER)
+LINKED_KINDS = (
+    EmailKind.CONFIRMATION_LINK,
+    EmailKind.WAITING_LIST_LINK,
+    EmailKind.OFFER,
+    EmailKind.TICKET,
+    EmailKind.REMINDER,
+)
+# The emails that ask to confirm through a fresh link, which replaces the previous one.
+CONFIRMING_KINDS = (EmailKind.CONFIRMATION_LINK, EmailKind.WAITING_LIST_LINK)
 # The emails that carry the ticket: its QR code, and the link to the ticket page.
 TICKET_KINDS = (EmailKind.TICKET, EmailKind.REMINDER)
 
@@ -78,7 +86,7 @@ def deliver(email_id, *, now=None):
             return email.status
 
         token = link_for(email) if email.kind in LINKED_KINDS else None
-        if email.kind == EmailKind.CONFIRMATION_LINK:
+        if email.kind in CONFIRMING_KINDS:
             # A fresh link is valid from the moment it leaves (the email says until when).
             from booking.services import link_deadline
 
@@ -104,7 +112,7 @@ def deliver(email_id, *, now=None):
         email.next_attempt_at = None
         email.last_error = ""
         email.save()
-        if email.kind == EmailKind.CONFIRMATION_LINK:
+        if email.kind in CONFIRMING_KINDS:
             # The link just sent replaces any earlier one.
             reservation.link_token_hash = token_hash(token)
             reservation.links_sent += 1
@@ -112,22 +120,31 @@ def deliver(email_id, *, now=None):
         elif email.kind in TICKET_KINDS and reservation.ticket_link_token_hash != token_hash(token):
             reservation.ticket_link_token_hash = token_hash(token)
             reservation.save(update_fields=["ticket_link_token_hash"])
+        elif email.kind == EmailKind.OFFER and reservation.link_token_hash != token_hash(token):
+            reservation.link_token_hash = token_hash(token)
+            reservation.save(update_fields=["link_token_hash"])
     return email.status
 
 
 def link_for(email):
     """The link an email carries, derived from an outbox row's nonce.
 
-    A reminder repeats the link of the ticket email it follows, so that both keep working; when
-    no sent ticket email holds the current link (it never left), it mints its own, as a ticket
-    email does.
+    A reminder repeats the link of the ticket email it follows, and an offer the link of the
+    waiting-list email, so that every email's link keeps working; when no sent email holds the
+    current link (it never left), it mints its own.
     """
     reservation = email.reservation
-    if email.kind == EmailKind.REMINDER and reservation.ticket_link_token_hash:
-        sent = reservation.emails.filter(kind__in=TICKET_KINDS, status=EmailStatus.SENT)
+    if email.kind == EmailKind.REMINDER:
+        current, kinds = reservation.ticket_link_token_hash, TICKET_KINDS
+    elif email.kind == EmailKind.OFFER:
+        current, kinds = reservation.link_token_hash, (*CONFIRMING_KINDS, EmailKind.OFFER)
+    else:
+        return link_token(email.link_nonce)
+    if current:
+        sent = reservation.emails.filter(kind__in=kinds, status=EmailStatus.SENT)
         for nonce in sent.values_list("link_nonce", flat=True):
             token = link_token(nonce)
-            if token_hash(token) == reservation.ticket_link_token_hash:
+            if token_hash(token) == current:
                 return token
     return link_token(email.link_nonce)
 
@@ -137,11 +154,17 @@ def still_due(email, now):
     reservation = email.reservation
     if not reservation.email or reservation.personal_data_erased_at:
         return False
-    if email.kind == EmailKind.CONFIRMATION_LINK:
+    if email.kind in CONFIRMING_KINDS:
         # A lapsed link is no reason to withhold a new one: the link sent now is valid from now.
-        return (
-            reservation.status == ReservationStatus.PENDING
-            and reservation.performance.is_open_for_booking(now)
+        awaiting = (
+            ReservationStatus.PENDING
+            if email.kind == EmailKind.CONFIRMATION_LINK
+            else ReservationStatus.JOINING
+        )
+        return reservation.status == awaiting and reservation.performance.is_open_for_booking(now)
+    if email.kind == EmailKind.OFFER:
+        return reservation.status == ReservationStatus.OFFERED and not reservation.offer_has_lapsed(
+            now
         )
     if email.kind == EmailKind.TICKET:
         return reservation.status == ReservationStatus.CONFIRMED

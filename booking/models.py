@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, Greatest, Lower
+from django.db.models.functions import Coalesce, Greatest, Lower, Now
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -63,6 +63,34 @@ class ReservationStatus(models.TextChoices):
     CONFIRMED = "confirmed", _("Confirmed")
     CANCELLED = "cancelled", _("Cancelled")
     EXPIRED = "expired", _("Expired")
+    # The waiting list of a sold-out performance (docs/booking-flow.md, ADR 0016): asked for,
+    # not yet confirmed from its email; in line; offered seats that are held until the offer
+    # lapses.
+    JOINING = "joining", _("Joining the waiting list")
+    WAITING = "waiting", _("On the waiting list")
+    OFFERED = "offered", _("Seats offered")
+
+
+# A booker may still act on these: confirm, answer an offer, leave.
+OPEN_STATUSES = (
+    ReservationStatus.PENDING,
+    ReservationStatus.CONFIRMED,
+    ReservationStatus.JOINING,
+    ReservationStatus.WAITING,
+    ReservationStatus.OFFERED,
+)
+# Not yet a booking: a request awaiting its email confirmation, or a place in the line.
+UNCONFIRMED_STATUSES = (
+    ReservationStatus.PENDING,
+    ReservationStatus.JOINING,
+    ReservationStatus.WAITING,
+    ReservationStatus.OFFERED,
+)
+WAITING_LIST_STATUSES = (
+    ReservationStatus.JOINING,
+    ReservationStatus.WAITING,
+    ReservationStatus.OFFERED,
+)
 
 
 def seat_capacity(room_capacity, additional_seats, manually_occupied_seats):
@@ -85,18 +113,24 @@ def seats_of_reservations(**conditions):
 
 class PerformanceQuerySet(models.QuerySet):
     def with_seat_counts(self):
-        """Annotate `capacity`, `confirmed_seats` and `available_seats`: every reader of a
-        performance's availability (the show page, the services, the box office, the
-        dashboard) counts it here.
+        """Annotate `capacity`, `confirmed_seats`, `held_seats` and `available_seats`: every
+        reader of a performance's availability (the show page, the services, the box office,
+        the dashboard) counts it here.
 
-        Capacity may fall below the confirmed seats when the box office lowers it: nobody
-        loses a booking, and the performance has no seat available.
+        Seats offered to the waiting list are held until the offer lapses: nobody else can
+        book them (ADR 0016). Capacity may fall below the confirmed and held seats when the box
+        office lowers it: nobody loses a booking, and the performance has no seat available.
         """
         return self.with_confirmed_seats().annotate(
             capacity=seat_capacity(
                 F("venue__capacity"), F("additional_seats"), F("manually_occupied_seats")
             ),
-            available_seats=Greatest(F("capacity") - F("confirmed_seats"), Value(0)),
+            held_seats=seats_of_reservations(
+                status=ReservationStatus.OFFERED, offer_expires_at__gt=Now()
+            ),
+            available_seats=Greatest(
+                F("capacity") - F("confirmed_seats") - F("held_seats"), Value(0)
+            ),
         )
 
     def with_confirmed_seats(self):
@@ -257,6 +291,7 @@ class ExpiryReason(models.TextChoices):
     LINK_EXPIRED = "link_expired", _("The confirmation link expired")
     SOLD_OUT = "sold_out", _("The performance sold out before confirmation")
     PERFORMANCE_CLOSED = "performance_closed", _("Booking closed before confirmation")
+    OFFER_LAPSED = "offer_lapsed", _("The offer of seats lapsed unanswered")
 
 
 class Reservation(models.Model):
@@ -291,6 +326,11 @@ class Reservation(models.Model):
     # never the attempts that failed.
     links_sent = models.PositiveSmallIntegerField(_("confirmation links sent"), default=0)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    # The waiting list: the line is in order of `waiting_since`; an offer holds the seats
+    # until `offer_expires_at`.
+    waiting_since = models.DateTimeField(_("on the waiting list since"), null=True, blank=True)
+    offered_at = models.DateTimeField(_("seats offered at"), null=True, blank=True)
+    offer_expires_at = models.DateTimeField(_("offer lapses at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     expired_at = models.DateTimeField(_("expired at"), null=True, blank=True)
     # Set once, in the transaction that queues the reminder: the job never queues a second.
@@ -356,6 +396,22 @@ class Reservation(models.Model):
                 condition=Q(status=ReservationStatus.PENDING),
                 name="reservation_one_pending_per_email_and_performance",
             ),
+            # One place in line per person and performance.
+            models.UniqueConstraint(
+                Lower("email"),
+                "performance",
+                condition=Q(status__in=WAITING_LIST_STATUSES),
+                name="reservation_one_waiting_list_place_per_email_and_performance",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ReservationStatus.OFFERED) | Q(offer_expires_at__isnull=False),
+                name="reservation_offer_has_a_deadline",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=(ReservationStatus.WAITING, ReservationStatus.OFFERED))
+                | Q(waiting_since__isnull=False),
+                name="reservation_in_line_has_a_place",
+            ),
         ]
         indexes = [models.Index(fields=["performance", "status"])]
         permissions = [
@@ -398,15 +454,24 @@ class Reservation(models.Model):
 
     @property
     def can_get_a_new_link(self):
-        return self.status == ReservationStatus.PENDING and not self.link_limit_reached
+        confirming = self.status in (ReservationStatus.PENDING, ReservationStatus.JOINING)
+        return confirming and not self.link_limit_reached
 
     def can_be_cancelled(self, now=None):
-        """Pending or confirmed, nobody checked in yet, and the performance not started."""
+        """Still open (a booking, or a place on the waiting list), nobody checked in yet, and
+        the performance not started."""
         return (
-            self.status in (ReservationStatus.PENDING, ReservationStatus.CONFIRMED)
+            self.status in OPEN_STATUSES
             and not self.is_checked_in
             and (now or timezone.now()) < self.performance.starts_at
         )
+
+    @property
+    def is_on_waiting_list(self):
+        return self.status in WAITING_LIST_STATUSES
+
+    def offer_has_lapsed(self, now=None):
+        return (now or timezone.now()) >= self.offer_expires_at
 
 
 class EmailKind(models.TextChoices):
@@ -415,6 +480,8 @@ class EmailKind(models.TextChoices):
     CANCELLATION = "cancellation", _("Booking cancelled")
     PERFORMANCE_CANCELLED = "performance_cancelled", _("Performance cancelled")
     REMINDER = "reminder", _("Reminder")
+    WAITING_LIST_LINK = "waiting_list_link", _("Waiting list: confirmation link")
+    OFFER = "offer", _("Waiting list: seats offered")
 
 
 class EmailStatus(models.TextChoices):

@@ -19,6 +19,9 @@ from wagtail.log_actions import log
 
 from booking import emails
 from booking.models import (
+    OPEN_STATUSES,
+    UNCONFIRMED_STATUSES,
+    WAITING_LIST_STATUSES,
     EmailKind,
     EmailStatus,
     ExpiryReason,
@@ -35,6 +38,7 @@ REISSUE_ACTION = "booking.reissue_ticket"
 RESEND_EMAIL_ACTION = "booking.resend_email"
 CANCEL_PERFORMANCE_ACTION = "booking.cancel_performance"
 CAPACITY_CHANGE_ACTION = "booking.capacity_change"
+OFFER_SEATS_ACTION = "booking.offer_seats"
 CAPACITY_FIELDS = ("additional_seats", "manually_occupied_seats")
 
 # Unambiguous characters for references read out over the phone or typed at the door.
@@ -106,10 +110,28 @@ class CannotCancel(BookingRefused):
     message = _("This booking can no longer be cancelled.")
 
 
+class SeatsAvailable(BookingRefused):
+    message = _("Seats are available for this performance: book them now instead.")
+    field = "performance"
+
+
+class OfferLapsed(BookingRefused):
+    message = _(
+        "The seats offered to you were held until the time in the email; the offer has passed "
+        "to the next person on the waiting list."
+    )
+    expiry_reason = ExpiryReason.OFFER_LAPSED
+
+
+class NotOnWaitingList(BookingRefused):
+    message = _("Only a place on the waiting list can be offered seats.")
+
+
 REFUSAL_FOR_EXPIRY = {
     ExpiryReason.LINK_EXPIRED: LinkExpired,
     ExpiryReason.SOLD_OUT: SoldOut,
     ExpiryReason.PERFORMANCE_CLOSED: PerformanceNotBookable,
+    ExpiryReason.OFFER_LAPSED: OfferLapsed,
 }
 
 
@@ -125,12 +147,14 @@ def performance_with_seat_counts(performance_id):
 def seats_over_capacity(
     performance_id, *, room_capacity, additional_seats, manually_occupied_seats
 ):
-    """For a proposed capacity: (confirmed seats, how many of them it would leave seatless)."""
-    confirmed = 0
+    """For a proposed capacity: (confirmed seats, how many of them and of the seats held for
+    offers it would leave seatless)."""
+    confirmed = held = 0
     if performance_id is not None:
-        confirmed = performance_with_seat_counts(performance_id).confirmed_seats
+        counted = performance_with_seat_counts(performance_id)
+        confirmed, held = counted.confirmed_seats, counted.held_seats
     capacity = seat_capacity(room_capacity, additional_seats, manually_occupied_seats)
-    return confirmed, max(0, confirmed - capacity)
+    return confirmed, max(0, confirmed + held - capacity)
 
 
 def new_reference():
@@ -156,13 +180,21 @@ def queue_link(reservation, *, details_changed=False):
     a new one queued. A link the worker is sending at that moment (its row locked) is left to
     finish, not waited for: the new link replaces it when it leaves.
     """
-    waiting = reservation.emails.filter(kind=EmailKind.CONFIRMATION_LINK, status=EmailStatus.QUEUED)
+    kind = link_kind(reservation)
+    waiting = reservation.emails.filter(kind=kind, status=EmailStatus.QUEUED)
     if details_changed:
         overtaken = list(waiting.select_for_update(skip_locked=True).values_list("pk", flat=True))
         waiting.filter(pk__in=overtaken).update(status=EmailStatus.WITHDRAWN, next_attempt_at=None)
     elif waiting.exists():
         return
-    emails.queue(reservation, EmailKind.CONFIRMATION_LINK)
+    emails.queue(reservation, kind)
+
+
+def link_kind(reservation):
+    """The email that asks to confirm: a booking, or a place on the waiting list."""
+    if reservation.status == ReservationStatus.JOINING:
+        return EmailKind.WAITING_LIST_LINK
+    return EmailKind.CONFIRMATION_LINK
 
 
 def request_booking(performance_id, *, name, email, seats, now=None):
@@ -237,12 +269,21 @@ def resend_link(reservation_id, *, now=None):
     now = now or timezone.now()
     with transaction.atomic():
         reservation = Reservation.objects.select_for_update().get(pk=reservation_id)
-        if reservation.status != ReservationStatus.PENDING:
+        if reservation.status not in (ReservationStatus.PENDING, ReservationStatus.JOINING):
             raise refusal_for(reservation)
         if reservation.link_limit_reached:
             raise ResendLimitReached()
         queue_link(reservation)
     return reservation
+
+
+# The email the box office sends again, for each status that has one.
+EMAIL_FOR_STATUS = {
+    ReservationStatus.PENDING: EmailKind.CONFIRMATION_LINK,
+    ReservationStatus.JOINING: EmailKind.WAITING_LIST_LINK,
+    ReservationStatus.CONFIRMED: EmailKind.TICKET,
+    ReservationStatus.OFFERED: EmailKind.OFFER,
+}
 
 
 def resend_email(reservation_id, *, by, now=None):
@@ -252,14 +293,18 @@ def resend_email(reservation_id, *, by, now=None):
     now = now or timezone.now()
     with transaction.atomic():
         reservation = Reservation.objects.select_for_update().get(pk=reservation_id)
-        if reservation.status == ReservationStatus.PENDING:
-            if not reservation.performance.is_open_for_booking(now):
-                raise PerformanceNotBookable()
-            kind = EmailKind.CONFIRMATION_LINK
-        elif reservation.status == ReservationStatus.CONFIRMED:
-            kind = EmailKind.TICKET
-        else:
-            raise BookingRefused(_("Only a pending or confirmed booking gets its email again."))
+        kind = EMAIL_FOR_STATUS.get(reservation.status)
+        if kind is None:
+            raise BookingRefused(
+                _(
+                    "Only a pending, confirmed or offered booking, or a place joining the waiting "
+                    "list, gets its email again."
+                )
+            )
+        if kind in (EmailKind.CONFIRMATION_LINK, EmailKind.WAITING_LIST_LINK) and (
+            not reservation.performance.is_open_for_booking(now)
+        ):
+            raise PerformanceNotBookable()
         emails.queue(reservation, kind)
         log(reservation, RESEND_EMAIL_ACTION, user=by, data={"email": kind})
     return reservation
@@ -284,16 +329,30 @@ def confirm(link_token, *, now=None):
         if not reservation.holds_link(link_token):
             # A new link was issued while this request waited for the lock.
             raise ReservationNotFound()
-        if reservation.status != ReservationStatus.PENDING:
-            if reservation.status == ReservationStatus.CONFIRMED:
-                return reservation
+        if reservation.status in (ReservationStatus.CONFIRMED, ReservationStatus.WAITING):
+            return reservation
+        if reservation.status not in (
+            ReservationStatus.PENDING,
+            ReservationStatus.JOINING,
+            ReservationStatus.OFFERED,
+        ):
             raise refusal_for(reservation)
 
-        if reservation.link_has_expired(now):
+        was = reservation.status
+        if was == ReservationStatus.OFFERED:
+            # Its seats are held for it until the offer lapses: there is nothing to recount.
+            if reservation.offer_has_lapsed(now):
+                refusal = OfferLapsed()
+            elif not performance.is_open_for_booking(now):
+                refusal = PerformanceNotBookable()
+        elif reservation.link_has_expired(now):
             refusal = LinkExpired()
         elif not performance.is_open_for_booking(now):
             refusal = PerformanceNotBookable()
-        elif performance_with_seat_counts(performance.pk).available_seats < reservation.seats:
+        elif (
+            was == ReservationStatus.PENDING
+            and performance_with_seat_counts(performance.pk).available_seats < reservation.seats
+        ):
             refusal = SoldOut()
 
         if refusal:
@@ -301,12 +360,19 @@ def confirm(link_token, *, now=None):
             reservation.expiry_reason = refusal.expiry_reason
             reservation.expired_at = now
             reservation.save(update_fields=["status", "expiry_reason", "expired_at"])
+        elif was == ReservationStatus.JOINING:
+            reservation.status = ReservationStatus.WAITING
+            reservation.waiting_since = now
+            reservation.save(update_fields=["status", "waiting_since"])
         else:
             reservation.status = ReservationStatus.CONFIRMED
             reservation.confirmed_at = now
             reservation.ticket_token_hash = token_hash(ticket_token(reservation.ticket_nonce))
             reservation.save(update_fields=["status", "confirmed_at", "ticket_token_hash"])
             emails.queue(reservation, EmailKind.TICKET)
+    if was == ReservationStatus.JOINING or isinstance(refusal, OfferLapsed):
+        # A place just joined the line, or held seats were let go: seats may be free for it.
+        offer_freed_seats(performance_id, now=now)
     # Raised after the commit, so that the reservation stays marked as expired.
     if refusal:
         raise refusal
@@ -314,7 +380,8 @@ def confirm(link_token, *, now=None):
 
 
 def cancel(reservation_id, *, by=None, now=None):
-    """Cancel a reservation: its seats are free at once, and a confirmed booker gets an email.
+    """Cancel a reservation, or leave the waiting list: held or booked seats are free at once
+    and offered to the waiting list, and a confirmed booker gets an email.
 
     `by` is the staff user acting in the admin, or None for the booker; either way the
     cancellation goes into the reservation's history (Wagtail's audit log).
@@ -331,13 +398,16 @@ def cancel(reservation_id, *, by=None, now=None):
             return reservation
         if not reservation.can_be_cancelled(now):
             raise CannotCancel()
-        was_confirmed = reservation.status == ReservationStatus.CONFIRMED
+        was = reservation.status
         reservation.status = ReservationStatus.CANCELLED
         reservation.cancelled_at = now
         reservation.save(update_fields=["status", "cancelled_at"])
         log(reservation, CANCEL_ACTION, user=by, data={"seats": reservation.seats})
-        if was_confirmed:
+        if was == ReservationStatus.CONFIRMED:
             emails.queue(reservation, EmailKind.CANCELLATION)
+    if was in (ReservationStatus.CONFIRMED, ReservationStatus.OFFERED):
+        # In a transaction of its own, which locks the performance first, as confirm does.
+        offer_freed_seats(reservation.performance_id, now=now)
     return reservation
 
 
@@ -385,10 +455,13 @@ def cancel_performance(performance_id, *, cancel_reservations, by=None, now=None
         cancelled = []
         if cancel_reservations:
             for reservation in performance.reservations.select_for_update().filter(
-                status__in=(ReservationStatus.PENDING, ReservationStatus.CONFIRMED),
-                checked_in_at__isnull=True,
+                status__in=OPEN_STATUSES, checked_in_at__isnull=True
             ):
-                was_confirmed = reservation.status == ReservationStatus.CONFIRMED
+                # Seats were promised to a confirmed booking and to an offer: both are told.
+                was_confirmed = reservation.status in (
+                    ReservationStatus.CONFIRMED,
+                    ReservationStatus.OFFERED,
+                )
                 reservation.status = ReservationStatus.CANCELLED
                 reservation.cancelled_at = now
                 reservation.save(update_fields=["status", "cancelled_at"])
@@ -415,6 +488,139 @@ def log_capacity_change(performance, *, before, reason, by):
     if changes:
         log(performance, CAPACITY_CHANGE_ACTION, user=by, data={**changes, "reason": reason})
     return changes
+
+
+def join_waiting_list(performance_id, *, name, email, seats, now=None):
+    """Ask for a place on a sold-out performance's waiting list; the email's link confirms it.
+
+    An address of nobody is worth no place in line, so the place counts from the moment its
+    link is used (`confirm`). Refused when the seats can be booked now. A repeated request
+    updates the unconfirmed place and sends a fresh link, as a booking request does.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        performance = Performance.objects.select_for_update().filter(pk=performance_id).first()
+        if performance is None or not performance.is_open_for_booking(now):
+            raise PerformanceNotBookable()
+        if seats > performance.max_seats_per_booking:
+            raise TooManySeats(
+                _("At most %(limit)d seats per booking for this performance.")
+                % {"limit": performance.max_seats_per_booking}
+            )
+        if seats <= performance_with_seat_counts(performance.pk).available_seats:
+            raise SeatsAvailable()
+        place = (
+            Reservation.objects.select_for_update()
+            .filter(performance=performance, email__iexact=email, status__in=WAITING_LIST_STATUSES)
+            .first()
+        )
+        if place and place.status != ReservationStatus.JOINING:
+            raise BookingRefused(
+                _("This email is already on the waiting list for this performance.")
+            )
+        if place and (place.name, place.seats) == (name, seats) and not place.link_has_expired(now):
+            if place.links_sent == 0:
+                queue_link(place)
+            return place
+        if place and place.link_limit_reached:
+            raise ResendLimitReached()
+        place = place or Reservation(
+            performance=performance,
+            reference=new_reference(),
+            ticket_nonce=new_nonce(),
+            status=ReservationStatus.JOINING,
+        )
+        changed = place.pk is not None
+        place.name, place.email, place.seats = name, email, seats
+        place.created_at = now
+        place.link_expires_at = link_deadline(performance, now)
+        place.link_token_hash = None
+        place.save()
+        queue_link(place, details_changed=changed)
+    return place
+
+
+def offer_freed_seats(performance_id, *, now=None):
+    """Offer the performance's free seats to the waiting list, in order of joining; returns the
+    places offered seats.
+
+    Each place in line whose party fits the seats still free gets an offer: its seats are held
+    (`held_seats`) until `offer_expires_at`, and its email says so. The performance is locked
+    while seats are counted and offered, so two cancellations at once never offer the same seats.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        performance = Performance.objects.select_for_update().get(pk=performance_id)
+        if not performance.is_open_for_booking(now):
+            return []
+        free = performance_with_seat_counts(performance.pk).available_seats
+        offered = []
+        line = performance.reservations.select_for_update().filter(status=ReservationStatus.WAITING)
+        for place in line.order_by("waiting_since", "pk"):
+            if free == 0:
+                break
+            if place.seats <= free:
+                make_offer(place, performance, now)
+                free -= place.seats
+                offered.append(place)
+    return offered
+
+
+def offer_seats(reservation_id, *, by, now=None):
+    """The box office offers seats to a place on the waiting list by hand, in or out of turn,
+    when the seats are free; recorded in the audit log."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        performance_id = Reservation.objects.values_list("performance", flat=True).get(
+            pk=reservation_id
+        )
+        performance = Performance.objects.select_for_update().get(pk=performance_id)
+        place = Reservation.objects.select_for_update().get(pk=reservation_id)
+        if place.status != ReservationStatus.WAITING:
+            raise NotOnWaitingList()
+        if not performance.is_open_for_booking(now):
+            raise PerformanceNotBookable()
+        free = performance_with_seat_counts(performance.pk).available_seats
+        if place.seats > free:
+            raise NotEnoughSeats(
+                _("Only %(count)d seats are free: add seats to the performance first.")
+                % {"count": free}
+            )
+        make_offer(place, performance, now)
+        log(place, OFFER_SEATS_ACTION, user=by, data={"seats": place.seats})
+    return place
+
+
+def make_offer(place, performance, now):
+    """Hold the place's seats for BOOKING_WAITLIST_OFFER_HOURS, never past the booking cut-off,
+    and queue the offer's email. The caller holds the performance's lock."""
+    validity = now + datetime.timedelta(hours=settings.BOOKING_WAITLIST_OFFER_HOURS)
+    place.status = ReservationStatus.OFFERED
+    place.offered_at = now
+    place.offer_expires_at = min(validity, performance.booking_closes_at)
+    place.save(update_fields=["status", "offered_at", "offer_expires_at"])
+    emails.queue(place, EmailKind.OFFER)
+
+
+def lapse_offers(*, now=None):
+    """End the offers nobody answered in time and pass their seats on to the next in line;
+    offer any seats free to every waiting list. Returns (offers lapsed, offers made). Run by
+    cron with expire_pending."""
+    now = now or timezone.now()
+    lapsed = Reservation.objects.filter(
+        status=ReservationStatus.OFFERED, offer_expires_at__lte=now
+    ).update(
+        status=ReservationStatus.EXPIRED,
+        expiry_reason=ExpiryReason.OFFER_LAPSED,
+        expired_at=now,
+    )
+    with_a_line = (
+        Reservation.objects.filter(status=ReservationStatus.WAITING)
+        .values_list("performance", flat=True)
+        .distinct()
+    )
+    made = sum(len(offer_freed_seats(pk, now=now)) for pk in with_a_line)
+    return lapsed, made
 
 
 def queue_reminders(*, now=None):
@@ -471,8 +677,9 @@ def erase_personal_data(*, now=None, days=None):
         personal_data_erased_at__isnull=True,
     )
     with transaction.atomic():
-        # A booking still pending long after its performance can no longer be confirmed.
-        past.filter(status=ReservationStatus.PENDING).update(
+        # A booking still pending, or a place still in line, long after its performance can no
+        # longer become a booking.
+        past.filter(status__in=UNCONFIRMED_STATUSES).update(
             status=ReservationStatus.EXPIRED,
             expiry_reason=ExpiryReason.PERFORMANCE_CLOSED,
             expired_at=now,

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from wagtail.log_actions import log
 
-from booking.models import Performance, Reservation, ReservationStatus
+from booking.models import UNCONFIRMED_STATUSES, Performance, Reservation, ReservationStatus
 from booking.services import Refused
 from booking.tokens import TOKEN_PATTERN
 
@@ -138,7 +138,7 @@ def find_reservation(*, code=None, reservation_id=None):
 def state_of(reservation, performance):
     if reservation is None:
         return TicketState.UNKNOWN
-    if reservation.status == ReservationStatus.PENDING:
+    if reservation.status in UNCONFIRMED_STATUSES:
         return TicketState.PENDING
     if reservation.status == ReservationStatus.CANCELLED:
         return TicketState.CANCELLED

@@ -169,6 +169,9 @@ BOOKING_PERSONAL_DATA_DAYS = env.int("BOOKING_PERSONAL_DATA_DAYS", default=30)
 # Confirmed bookers get a reminder this many hours before the performance (manage.py
 # queue_reminders, run hourly by the host's timer); bookings confirmed later get none.
 BOOKING_REMINDER_HOURS = env.int("BOOKING_REMINDER_HOURS", default=24)
+# Seats offered to someone on a waiting list are held for them this many hours (never past
+# the booking cut-off); then the offer passes to the next in line.
+BOOKING_WAITLIST_OFFER_HOURS = env.int("BOOKING_WAITLIST_OFFER_HOURS", default=12)
 # nginx may serve an anonymous page view to other visitors for this many seconds, so the seats
 # left on a show page are at most this stale; booking and confirming always recount.
 PAGE_MICRO_CACHE_SECONDS = 1
