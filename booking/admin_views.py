@@ -1,9 +1,12 @@
 """Box office actions in the Wagtail admin: each asks first, then calls one booking service."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -13,7 +16,7 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from booking import services
-from booking.models import Performance, Reservation, ReservationStatus
+from booking.models import Performance, Reservation, ReservationStatus, WaitingListPlace
 
 
 class BookingActionView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView):
@@ -85,6 +88,11 @@ class CancelReservationView(ReservationActionView):
                 "This booking by %(name)s for %(performance)s was never confirmed: it holds no "
                 "seats, and its confirmation link stops working."
             ) % {"name": self.object.name, "performance": self.object.performance}
+        if self.object.is_on_waiting_list:
+            return _(
+                "%(name)s leaves the waiting list for %(performance)s; any seats held for "
+                "them go to the next in line."
+            ) % {"name": self.object.name, "performance": self.object.performance}
         return ngettext(
             "The %(seats)d seat of %(name)s for %(performance)s goes back on sale, the ticket "
             "stops working, and %(name)s gets an email.",
@@ -125,11 +133,18 @@ class ResendEmailView(ReservationActionView):
     header_icon = "mail"
 
     def get_description(self):
-        if self.object.status == ReservationStatus.PENDING:
+        if self.object.status in (ReservationStatus.PENDING, ReservationStatus.JOINING):
             return _(
-                "%(email)s gets the link to confirm the booking again, valid from the moment it "
-                "leaves. The link sent before works until the new one has left."
+                "%(email)s gets the link to confirm again, valid from the moment it leaves. The "
+                "link sent before works until the new one has left."
             ) % {"email": self.object.email}
+        if self.object.status == ReservationStatus.OFFERED:
+            return _("%(email)s gets the offer again, with the same deadline: %(deadline)s.") % {
+                "email": self.object.email,
+                "deadline": date_format(
+                    timezone.localtime(self.object.offer_expires_at), "DATETIME_FORMAT"
+                ),
+            }
         return _(
             "%(email)s gets the ticket by email again: the same QR code, with a new link to "
             "the ticket page."
@@ -140,6 +155,45 @@ class ResendEmailView(ReservationActionView):
         return _("The email for %(reference)s is on its way.") % {
             "reference": self.object.reference
         }
+
+
+class OfferSeatsView(ReservationActionView):
+    """Offer seats to a place on the waiting list by hand, in or out of turn, when they are
+    free. It takes the right to change reservations, as the other actions do: the waiting list
+    has no permissions of its own (booking.models.WaitingListPlace)."""
+
+    model = WaitingListPlace
+    listing_url_name = "wagtailsnippets_booking_waitinglistplace:list"
+    page_title = gettext_lazy("Offer seats")
+    header_icon = "tick"
+
+    @property
+    def permission_policy(self):
+        return ModelPermissionPolicy(Reservation)
+
+    def get_description(self):
+        free = services.performance_with_seat_counts(self.object.performance_id).available_seats
+        return ngettext(
+            "The %(seats)d seat %(name)s asked for at %(performance)s is held for them for up "
+            "to %(hours)d hours, and they get an email to confirm it. Seats free now: %(free)d.",
+            "The %(seats)d seats %(name)s asked for at %(performance)s are held for them for up "
+            "to %(hours)d hours, and they get an email to confirm them. Seats free now: "
+            "%(free)d.",
+            self.object.seats,
+        ) % {
+            "seats": self.object.seats,
+            "name": self.object.name,
+            "performance": self.object.performance,
+            "hours": settings.BOOKING_WAITLIST_OFFER_HOURS,
+            "free": free,
+        }
+
+    def perform(self, form):
+        place = services.offer_seats(self.object.pk, by=self.request.user)
+        deadline = date_format(timezone.localtime(place.offer_expires_at), "D j M Y, H:i")
+        return _(
+            "Seats offered to %(name)s (%(reference)s) until %(deadline)s; the email is on its way."
+        ) % {"name": place.name, "reference": place.reference, "deadline": deadline}
 
 
 class CancelPerformanceForm(forms.Form):

@@ -2,7 +2,7 @@
 
 The data is in demo_data/performances.toml beside this module. BookingConfig.ready() connects
 `add_demo_performances` to website's `demo_content_loaded` signal, so website, which sends
-it, imports nothing of booking.
+it, imports nothing of booking. The first show's sold-out evening gets a waiting list.
 """
 
 import tomllib
@@ -11,24 +11,38 @@ from pathlib import Path
 
 from django.utils import timezone
 
-from booking.models import Performance, Venue
+from booking import services
+from booking.models import Performance, Reservation, ReservationStatus, Venue
+from booking.tokens import new_nonce
 
 DATA_FILE = Path(__file__).resolve().parent / "demo_data" / "performances.toml"
 
 
 def add_demo_performances(sender, shows, today, **kwargs):
     """Receiver of demo_content_loaded: the venues, and the first evenings of every show
-    still running, refreshed in place; returns the count for load_demo's summary."""
+    still running, refreshed in place, with a waiting list on the first sold-out evening;
+    returns the counts for load_demo's summary."""
     data = tomllib.loads(DATA_FILE.read_text(encoding="utf-8"))
     plan = data["performances"]
     venues = {spec["name"]: demo_venue(spec) for spec in data["venues"]}
     performances = []
+    sold_out = []
     for slug, show in shows.items():
         if show.last_day < today:
             continue
         venue = venues[plan["venue_of_show"].get(slug, plan["venue"])]
-        performances += show_performances(show, venue, evenings(show, today, plan), plan)
-    return f"{len(performances)} performances"
+        added = show_performances(show, venue, evenings(show, today, plan), plan)
+        performances += added
+        sold_out += [
+            performance
+            for evening, performance in enumerate(added, start=1)
+            if plan["seats_left_on_evening"].get(str(evening)) == 0
+        ]
+    summary = f"{len(performances)} performances"
+    if sold_out and plan.get("waiting_list"):
+        places = waiting_list(sold_out[0], plan["waiting_list"])
+        summary += f", {len(places)} on a waiting list"
+    return summary
 
 
 def demo_venue(spec):
@@ -75,3 +89,33 @@ def occupied_seats(venue, evening, plan):
     free that evening, or none if the plan does not name it."""
     seats_left = plan["seats_left_on_evening"].get(str(evening))
     return 0 if seats_left is None else venue.capacity - seats_left
+
+
+def waiting_list(performance, places):
+    """The places in line of a sold-out evening, each found by its address on the next run.
+
+    Written as they are once their link has been used (status WAITING), as if each had joined
+    `joined_hours_ago`: no email is queued, and their links were never sent.
+    """
+    now = timezone.now()
+    line = []
+    for spec in places:
+        place = Reservation.objects.filter(
+            performance=performance, email__iexact=spec["email"]
+        ).first()
+        if place is None:
+            joined = now - timedelta(hours=spec["joined_hours_ago"])
+            place = Reservation.objects.create(
+                performance=performance,
+                reference=services.new_reference(),
+                ticket_nonce=new_nonce(),
+                name=spec["name"],
+                email=spec["email"],
+                seats=spec["seats"],
+                status=ReservationStatus.WAITING,
+                created_at=joined,
+                link_expires_at=services.link_deadline(performance, joined),
+                waiting_since=joined,
+            )
+        line.append(place)
+    return line

@@ -115,6 +115,20 @@ class BookingForm(forms.Form):
         return cleaned_data
 
 
+class WaitingListForm(BookingForm):
+    """A place on the waiting list of a sold-out performance: the booking form's fields, under
+    the prefix "waitlist" so both forms can share the show page."""
+
+    prefix = "waitlist"
+
+    def __init__(self, performances, *args, **kwargs):
+        super().__init__(performances, *args, **kwargs)
+        self.fields["performance"].error_messages.update(
+            required=_("Choose the performance you are waiting for."),
+            invalid_choice=_("This performance has no waiting list. Choose another one."),
+        )
+
+
 def initial_performance(performances, query):
     """The performance a show page's form starts with: the only one on sale, if just one is,
     else the one its link names (the `performance` query parameter)."""

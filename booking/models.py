@@ -473,6 +473,16 @@ class Reservation(models.Model):
     def offer_has_lapsed(self, now=None):
         return (now or timezone.now()) >= self.offer_expires_at
 
+    def position_in_line(self):
+        """Its place on its performance's waiting list, from 1 (needs status WAITING)."""
+        ahead = Reservation.objects.filter(
+            performance=self.performance_id, status=ReservationStatus.WAITING
+        ).filter(
+            Q(waiting_since__lt=self.waiting_since)
+            | Q(waiting_since=self.waiting_since, pk__lt=self.pk)
+        )
+        return ahead.count() + 1
+
 
 class EmailKind(models.TextChoices):
     CONFIRMATION_LINK = "confirmation_link", _("Confirmation link")
@@ -563,3 +573,60 @@ class BookingEmail(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} — {self.reservation}"
+
+
+class WaitingListQuerySet(ReservationQuerySet):
+    def with_position(self):
+        """Annotate `position`: a waiting place's rank in its performance's line, 1 for the
+        next to be offered seats, as `Reservation.position_in_line()` counts it for the booker
+        and `offer_freed_seats` goes through the line (`waiting_since`, then pk). None for a
+        place still joining (its email link unused) or already offered seats.
+
+        Counted over the whole line, not over the rows a query keeps: a window function
+        (ROW_NUMBER) numbers only the rows that a search or a filter lets through, and a search
+        for the fifth person in line would show her first.
+        """
+        ahead_or_here = (
+            Reservation.objects.filter(
+                performance=OuterRef("performance"), status=ReservationStatus.WAITING
+            )
+            .filter(
+                Q(waiting_since__lt=OuterRef("waiting_since"))
+                | Q(waiting_since=OuterRef("waiting_since"), pk__lte=OuterRef("pk"))
+            )
+            .order_by()
+            .values("performance")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        return self.annotate(
+            position=models.Case(
+                models.When(status=ReservationStatus.WAITING, then=Subquery(ahead_or_here)),
+                default=None,
+                output_field=models.IntegerField(),
+            )
+        )
+
+
+class WaitingListManager(models.Manager.from_queryset(WaitingListQuerySet)):
+    def get_queryset(self):
+        return super().get_queryset().filter(status__in=WAITING_LIST_STATUSES)
+
+
+class WaitingListPlace(Reservation):
+    """A place on a performance's waiting list, as the box office's listing shows it: a
+    reservation joining the list, in line, or offered seats. A proxy: no table of its own.
+
+    It has no permissions of its own (`default_permissions = ()`): whoever may view
+    reservations views the waiting list, and offering seats takes the right to change them
+    (booking/viewsets.py, WaitingListPermissionPolicy). So no migration grants anything to a
+    group, and the group editor lists no permission that would do nothing.
+    """
+
+    objects = WaitingListManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("place on the waiting list")
+        verbose_name_plural = _("waiting list")
+        default_permissions = ()

@@ -29,6 +29,11 @@ urlpatterns = [
     path("b/<token:token>/cancel/", views.open_link_to_cancel, name="link_cancel"),
     path("t/<token:token>/", views.ticket_code, name="ticket_code"),
     path("booking/show/<int:show_id>/", views.book, name="book"),
+    path(
+        "booking/show/<int:show_id>/waiting-list/",
+        views.join_waiting_list,
+        name="join_waiting_list",
+    ),
     path("booking/check-your-email/", views.check_your_email, name="requested"),
     path("booking/check-your-email/resend/", views.resend_link, name="resend"),
     path("booking/reservation/", views.reservation, name="reservation"),

@@ -7,6 +7,7 @@ database, holds the token: a copy of the database yields no usable link. The coo
 pages' other HTTP rules, are in booking/http.py.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from wagtail import hooks
 
 from booking import emails, services, tickets
-from booking.forms import BookingForm
+from booking.forms import BookingForm, WaitingListForm
 from booking.http import (
     LINK_COOKIE,
     LINK_COOKIE_AGE,
@@ -63,10 +64,33 @@ def book(request, show_id):
 def book_or_show_errors(show_page, request, args, kwargs):
     """Reached only once the page's hooks have let the visitor in."""
     form = BookingForm(Performance.objects.filter(show=show_page).listed(), request.POST)
+    return ask_or_show_errors(show_page, request, form, services.request_booking, "booking_form")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@cross_site_protected
+@private
+def join_waiting_list(request, show_id):
+    """The show page's waiting-list form, served as `book` is: ask for a place in line of a
+    sold-out performance, or show the page with the errors."""
+    show_page = get_object_or_404(ShowPage.objects.live(), pk=show_id)
+    if request.method in SAFE_METHODS:
+        return redirect(f"{show_page.url}#waiting-list")
+    return serve_behind_page_hooks(request, show_page, join_or_show_errors)
+
+
+def join_or_show_errors(show_page, request, args, kwargs):
+    form = WaitingListForm(Performance.objects.filter(show=show_page).listed(), request.POST)
+    return ask_or_show_errors(show_page, request, form, services.join_waiting_list, "waitlist_form")
+
+
+def ask_or_show_errors(show_page, request, form, ask, form_name):
+    """Run `ask` (a booking or a place in line) on a valid form and lead to "check your email";
+    otherwise show the page again with the form's errors."""
     if form.is_valid():
         data = form.cleaned_data
         try:
-            reservation = services.request_booking(
+            reservation = ask(
                 data["performance"].pk, name=data["name"], email=data["email"], seats=data["seats"]
             )
         except services.BookingRefused as refusal:
@@ -78,8 +102,8 @@ def book_or_show_errors(show_page, request, args, kwargs):
     # Through the page's own serve, as viewing does: the same template and context, and the
     # micro-cache rule of BasePage.serve, which never shares the answer to a POST. The page's
     # booking_panel finds the submitted form in the context, before the response renders.
-    response = show_page.serve(request, *args, **kwargs)
-    response.context_data["booking_form"] = form
+    response = show_page.serve(request)
+    response.context_data[form_name] = form
     return response
 
 
@@ -101,8 +125,9 @@ def check_your_email(request):
         "booking/check_your_email.html",
         {
             "reservation": reservation,
-            "email": emails.latest(reservation, EmailKind.CONFIRMATION_LINK),
+            "email": emails.latest(reservation, services.link_kind(reservation)),
             "can_resend": reservation.can_get_a_new_link,
+            "joining": reservation.status == ReservationStatus.JOINING,
         },
     )
 
@@ -141,15 +166,16 @@ def open_link(request, token, then="booking:reservation"):
 
 
 def open_link_to_cancel(request, token):
-    """The "can't come?" link of the reminder: the same, continuing on the page that asks
-    whether to cancel (cancelling takes its POST)."""
+    """The "can't come?" link of the reminder and the waiting list's "leave" link: the same,
+    continuing on the page that asks whether to cancel (cancelling takes its POST)."""
     return open_link(request, token, then="booking:cancel")
 
 
 @private
 @require_safe
 def reservation(request):
-    """The booker's page: confirm a pending booking, see the ticket, or learn what happened."""
+    """The booker's page: confirm a pending booking or a place on the waiting list, see the
+    place in line, answer an offer, see the ticket, or learn what happened."""
     reservation = reservation_for_request(request)
     if reservation is None:
         return TemplateResponse(
@@ -164,10 +190,20 @@ def reservation(request):
         context["can_cancel"] = reservation.can_be_cancelled()
         context["ticket_email"] = emails.latest(reservation, EmailKind.TICKET)
         return TemplateResponse(request, "booking/ticket.html", context)
-    if reservation.status == ReservationStatus.PENDING and not reservation.link_has_expired():
+    confirming = reservation.status in (ReservationStatus.PENDING, ReservationStatus.JOINING)
+    if confirming and not reservation.link_has_expired():
+        context["joining"] = reservation.status == ReservationStatus.JOINING
         return TemplateResponse(request, "booking/reservation_pending.html", context)
-    if reservation.status == ReservationStatus.PENDING:
+    if reservation.status == ReservationStatus.WAITING:
+        context["position"] = reservation.position_in_line()
+        context["offer_hours"] = settings.BOOKING_WAITLIST_OFFER_HOURS
+        return TemplateResponse(request, "booking/waiting_list_place.html", context)
+    if reservation.status == ReservationStatus.OFFERED and not reservation.offer_has_lapsed():
+        return TemplateResponse(request, "booking/offer.html", context)
+    if confirming:
         context["message"] = services.LinkExpired.message
+    elif reservation.status == ReservationStatus.OFFERED:
+        context["message"] = services.OfferLapsed.message
     else:
         context["message"] = services.refusal_for(reservation).message
     return TemplateResponse(request, "booking/reservation_closed.html", context)
@@ -177,11 +213,14 @@ def reservation(request):
 @require_POST
 def confirm(request):
     try:
-        services.confirm(link_token(request) or "")
+        reservation = services.confirm(link_token(request) or "")
     except services.BookingRefused:
         # The reservation page tells what happened: expired, sold out, cancelled or unknown.
         return redirect("booking:reservation")
-    messages.success(request, _("Your booking is confirmed. Here is your ticket."))
+    if reservation.status == ReservationStatus.CONFIRMED:
+        messages.success(request, _("Your booking is confirmed. Here is your ticket."))
+    else:
+        messages.success(request, _("You are on the waiting list."))
     return redirect("booking:reservation")
 
 
@@ -197,8 +236,12 @@ def cancel(request):
         except services.BookingRefused as refusal:
             messages.error(request, refusal.message)
         else:
+            left_the_line = reservation.is_on_waiting_list
             messages.success(
-                request, _("Your booking is cancelled. Thank you for letting us know.")
+                request,
+                _("You have left the waiting list.")
+                if left_the_line
+                else _("Your booking is cancelled. Thank you for letting us know."),
             )
         return redirect("booking:reservation")
     return TemplateResponse(

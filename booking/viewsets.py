@@ -6,11 +6,15 @@ every change of a reservation's status goes through booking/services.py.
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.contrib import messages
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import cached_property
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
@@ -22,7 +26,15 @@ from wagtail.snippets.views.snippets import EditView, IndexView, SnippetViewSet,
 
 from booking import services
 from booking.forms import PersonNameField
-from booking.models import Performance, Reservation, ReservationStatus, Venue
+from booking.models import (
+    WAITING_LIST_STATUSES,
+    Performance,
+    Reservation,
+    ReservationStatus,
+    Venue,
+    WaitingListPlace,
+    seats_of_reservations,
+)
 from website.models import ShowPage
 
 
@@ -35,6 +47,21 @@ def last_email(reservation):
 
 def local_start(performance):
     return date_format(timezone.localtime(performance.starts_at), "D j M Y, H:i")
+
+
+def place_in_line(place):
+    """A waiting place's position in line (needs with_position()); a dash for the others."""
+    return "—" if place.position is None else place.position
+
+
+def waiting_list_state(place):
+    """Joining, on the waiting list, or offered seats: until when, or since when not."""
+    if place.status != ReservationStatus.OFFERED:
+        return place.get_status_display()
+    deadline = date_format(timezone.localtime(place.offer_expires_at), "D j M Y, H:i")
+    if place.offer_has_lapsed():
+        return _("Offer lapsed at %(deadline)s") % {"deadline": deadline}
+    return _("Seats offered until %(deadline)s") % {"deadline": deadline}
 
 
 class VenueViewSet(SnippetViewSet):
@@ -132,6 +159,19 @@ class PerformanceEditView(EditView):
             reason=self.form.cleaned_data.get("capacity_change_reason", ""),
             by=self.request.user,
         )
+        # Seats the box office adds go to the waiting list first, in its order; so do seats
+        # freed by a bigger venue or by booking reopened. Nothing free, nothing offered.
+        offered = services.offer_freed_seats(instance.pk)
+        if offered:
+            messages.info(
+                self.request,
+                ngettext(
+                    "Seats offered to %(count)d place on the waiting list.",
+                    "Seats offered to %(count)d places on the waiting list.",
+                    len(offered),
+                )
+                % {"count": len(offered)},
+            )
         return instance
 
 
@@ -170,6 +210,7 @@ class PerformanceViewSet(SnippetViewSet):
         Column("manually_occupied_seats", label=_("Occupied"), sort_key="manually_occupied_seats"),
         Column("confirmed_seats", label=_("Confirmed seats"), sort_key="confirmed_seats"),
         Column("available_seats", label=_("Available"), sort_key="available_seats"),
+        Column("waiting_seats", label=_("Waiting"), sort_key="waiting_seats"),
         Column("booking_state", label=_("Status"), accessor="booking_state.label"),
         Column("reminders_sent", label=_("Reminders sent"), sort_key="reminders_sent"),
     ]
@@ -181,10 +222,15 @@ class PerformanceViewSet(SnippetViewSet):
         "manually_occupied_seats",
         "confirmed_seats",
         "available_seats",
+        "waiting_seats",
         "booking_state.label",
         "reminders_sent",
     ]
-    export_headings = {"booking_state.label": _("Status"), "reminders_sent": _("Reminders sent")}
+    export_headings = {
+        "waiting_seats": _("Waiting"),
+        "booking_state.label": _("Status"),
+        "reminders_sent": _("Reminders sent"),
+    }
     edit_handler = ObjectList(
         [
             FieldPanel("show"),
@@ -216,6 +262,8 @@ class PerformanceViewSet(SnippetViewSet):
         return (
             Performance.objects.with_seat_counts()
             .with_reminders_sent()
+            # The seats of the places in line, in the same query.
+            .annotate(waiting_seats=seats_of_reservations(status=ReservationStatus.WAITING))
             .select_related("show", "venue")
         )
 
@@ -273,7 +321,7 @@ class ReservationIndexView(IndexView):
                     priority=60,
                 )
             )
-        if instance.status in (ReservationStatus.PENDING, ReservationStatus.CONFIRMED):
+        if instance.status in services.EMAIL_FOR_STATUS:
             buttons.append(
                 ListingButton(
                     _("Resend email"),
@@ -381,8 +429,153 @@ class ReservationViewSet(SnippetViewSet):
         ).with_last_email()
 
 
+class WaitingListFilterSet(WagtailFilterSet):
+    performance = django_filters.ModelChoiceFilter(
+        label=_("Performance"),
+        # The performances with a waiting list only.
+        queryset=Performance.objects.filter(reservations__status__in=WAITING_LIST_STATUSES)
+        .distinct()
+        .select_related("show")
+        .order_by("-starts_at"),
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"),
+        choices=[(status.value, status.label) for status in WAITING_LIST_STATUSES],
+        empty_label=_("Any status"),
+    )
+
+    class Meta:
+        model = WaitingListPlace
+        fields = ["performance", "status"]
+
+
+class WaitingListPermissionPolicy(ReservationPermissionPolicy):
+    """The waiting list is read here: its places are reservations, corrected in the
+    reservations' listing and moved on by the actions (booking/admin_views.py).
+
+    Checked against Reservation's permissions (the viewset builds it on Reservation), so
+    whoever may view reservations sees the waiting list, the "Box office" group among them;
+    nothing is added, edited or deleted.
+    """
+
+    def user_has_permission(self, user, action):
+        if action == "change":
+            return False
+        return super().user_has_permission(user, action)
+
+
+class WaitingListIndexView(IndexView):
+    @cached_property
+    def can_offer_seats(self):
+        """Offering seats changes a reservation: the right to change reservations."""
+        return ReservationPermissionPolicy(Reservation).user_has_permission(
+            self.request.user, "change"
+        )
+
+    def get_list_more_buttons(self, instance):
+        buttons = super().get_list_more_buttons(instance)
+        if (
+            self.can_offer_seats
+            and instance.status == ReservationStatus.WAITING
+            and instance.performance.is_open_for_booking()
+        ):
+            buttons.append(
+                ListingButton(
+                    _("Offer seats"),
+                    url=reverse("booking_offer_seats", args=[instance.pk]),
+                    icon_name="tick",
+                    priority=50,
+                )
+            )
+        return buttons
+
+
+class WaitingListViewSet(SnippetViewSet):
+    """The waiting lists of sold-out performances: who is in line, in which order, and who has
+    been offered seats until when. Filter by performance to see one line, then export it.
+
+    Read only, over the WaitingListPlace proxy: a place is corrected in the reservations'
+    listing, and offered seats by hand with "Offer seats" (booking/admin_views.py).
+    """
+
+    model = WaitingListPlace
+    icon = "time"
+    menu_label = _("Waiting list")
+    index_view_class = WaitingListIndexView
+    filterset_class = WaitingListFilterSet
+    search_fields = ["reference", "name", "email"]
+    search_backend_name = None
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    # Performance by performance, each line in its order (as `position` counts it): places
+    # offered seats where they stood, places still joining last.
+    ordering = [
+        "performance__starts_at",
+        "performance_id",
+        F("waiting_since").asc(nulls_last=True),
+        "created_at",
+        "pk",
+    ]
+    list_display = [
+        "reference",
+        Column("position", label=_("Position"), accessor=place_in_line, sort_key="position"),
+        Column("performance", label=_("Performance"), accessor="performance"),
+        Column("seats", label=_("Seats"), sort_key="seats"),
+        Column("status", label=_("Status"), accessor=waiting_list_state),
+        Column("name", label=_("Name"), sort_key="name"),
+        Column("email", label=_("Email")),
+        DateColumn(
+            "waiting_since",
+            label=capfirst(Reservation._meta.get_field("waiting_since").verbose_name),
+            sort_key="waiting_since",
+        ),
+    ]
+    list_export = [
+        "reference",
+        "position",
+        "name",
+        "email",
+        "seats",
+        "get_status_display",
+        "offer_expires_at",
+        "waiting_since",
+        "created_at",
+        "performance",
+    ]
+    export_headings = {
+        "reference": _("Reference"),
+        "position": _("Position"),
+        "name": _("Name"),
+        "email": _("Email"),
+        "seats": _("Seats"),
+        "get_status_display": _("Status"),
+        "performance": _("Performance"),
+    }
+    export_filename = "waiting-list"
+    inspect_view_fields = [
+        "reference",
+        "performance",
+        "name",
+        "email",
+        "seats",
+        "status",
+        "created_at",
+        "link_expires_at",
+        "waiting_since",
+        "offered_at",
+        "offer_expires_at",
+    ]
+
+    @property
+    def permission_policy(self):
+        return WaitingListPermissionPolicy(Reservation)
+
+    def get_queryset(self, request):
+        return WaitingListPlace.objects.with_position().select_related("performance__show")
+
+
 class BoxOfficeGroup(SnippetViewSetGroup):
     menu_label = _("Box office")
     menu_icon = "calendar"
     menu_order = 150
-    items = (PerformanceViewSet, ReservationViewSet, VenueViewSet)
+    items = (PerformanceViewSet, ReservationViewSet, WaitingListViewSet, VenueViewSet)

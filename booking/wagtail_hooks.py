@@ -38,6 +38,11 @@ ADMIN_URLS = [
         admin_views.ResendEmailView.as_view(),
         name="booking_resend_email",
     ),
+    path(
+        "booking/waiting-list/<int:pk>/offer/",
+        admin_views.OfferSeatsView.as_view(),
+        name="booking_offer_seats",
+    ),
 ]
 
 
@@ -53,6 +58,9 @@ def register_booking_log_actions(actions):
     actions.register_action(services.RESEND_EMAIL_ACTION, _("Resend email"), _("Email sent again"))
     actions.register_action(
         services.CANCEL_PERFORMANCE_ACTION, _("Cancel performance"), _("Performance cancelled")
+    )
+    actions.register_action(
+        services.OFFER_SEATS_ACTION, _("Offer seats"), _("Seats offered from the waiting list")
     )
 
     @actions.register_action(services.CAPACITY_CHANGE_ACTION)

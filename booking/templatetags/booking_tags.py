@@ -7,9 +7,10 @@ The website's templates load this library; the website's code knows nothing of b
 import json
 
 from django import template
+from django.conf import settings
 from django.utils.safestring import mark_safe
 
-from booking.forms import BookingForm, initial_performance
+from booking.forms import BookingForm, WaitingListForm, initial_performance
 from booking.models import BookingState, Performance
 
 register = template.Library()
@@ -25,8 +26,9 @@ JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0
 
 @register.inclusion_tag("booking/booking_panel.html", takes_context=True)
 def booking_panel(context, page):
-    """The show's dates and tickets. `booking_form` in the page's context is a submitted form
-    that the booking view sends back with its errors (booking.views.book)."""
+    """The show's dates and tickets, and the waiting list of its sold-out performances.
+    `booking_form` or `waitlist_form` in the page's context is a submitted form that a booking
+    view sends back with its errors (booking.views)."""
     request = context["request"]
     listed = Performance.objects.filter(show=page).listed()
     performances = list(listed.with_seat_counts().select_related("venue"))
@@ -34,6 +36,7 @@ def booking_panel(context, page):
     if form is None:
         initial = {"performance": initial_performance(performances, request.GET)}
         form = BookingForm(listed, initial=initial)
+    sold_out = [p for p in performances if p.booking_state == BookingState.SOLD_OUT]
     return {
         "page": page,
         "request": request,
@@ -42,6 +45,9 @@ def booking_panel(context, page):
         "performances": performances,
         "booking_form": form,
         "bookable": any(p.booking_state == BookingState.OPEN for p in performances),
+        "waitlist_performances": sold_out,
+        "waitlist_form": context.get("waitlist_form") or WaitingListForm(listed),
+        "offer_hours": settings.BOOKING_WAITLIST_OFFER_HOURS,
         "BookingState": BookingState,
         "events_json_ld": theater_events_json_ld(page, performances),
     }

@@ -137,3 +137,76 @@ def test_reminder_jobs_running_at_once_remind_each_booking_once(performance):
     assert sorted(reminders.values_list("reservation", flat=True)) == sorted(
         b.reservation.pk for b in booked
     )
+
+
+@pytest.fixture
+def sold_out_with_a_line():
+    """Four seats, all confirmed (two bookings of two), and three parties of two in line."""
+    show = make_show(make_show_index(ensure_home_page()))
+    performance = make_performance(show, venue_capacity=4)
+    bookings = []
+    for _ in range(2):
+        booked = book(performance, seats=2)
+        services.confirm(booked.token)
+        bookings.append(booked.reservation)
+    line = []
+    for number in range(3):
+        place = services.join_waiting_list(
+            performance.pk, name="Grace Hopper", email=f"line{number}@example.org", seats=2
+        )
+        send_queued_emails()
+        services.confirm(link_token(mail.outbox[-1]))
+        line.append(place)
+    return performance, bookings, line
+
+
+def held_and_confirmed(performance):
+    counted = Performance.objects.with_seat_counts().get(pk=performance.pk)
+    return counted.held_seats, counted.confirmed_seats
+
+
+def test_seats_freed_at_once_are_offered_once(sold_out_with_a_line):
+    performance, bookings, _line = sold_out_with_a_line
+
+    results = run_at_once(
+        [lambda: services.cancel(bookings[0].pk)]
+        + [lambda: services.offer_freed_seats(performance.pk)] * 7
+    )
+
+    assert not [result for result in results if isinstance(result, Exception)], results
+    offered = Reservation.objects.filter(status=ReservationStatus.OFFERED)
+    assert list(offered.values_list("email", flat=True)) == ["line0@example.org"]
+    assert held_and_confirmed(performance) == (2, 2)
+
+
+def test_two_cancellations_at_once_offer_each_seat_once(sold_out_with_a_line):
+    performance, bookings, _line = sold_out_with_a_line
+
+    run_at_once([lambda booking=booking: services.cancel(booking.pk) for booking in bookings])
+
+    offered = Reservation.objects.filter(status=ReservationStatus.OFFERED)
+    assert sorted(offered.values_list("email", flat=True)) == [
+        "line0@example.org",
+        "line1@example.org",
+    ]
+    assert held_and_confirmed(performance) == (4, 0)
+
+
+def test_an_offer_confirmed_while_the_public_books_never_overbooks(sold_out_with_a_line):
+    performance, bookings, _line = sold_out_with_a_line
+    services.cancel(bookings[0].pk)
+    send_queued_emails()
+    offer_link = link_token(mail.outbox[-1])
+    # One more seat for the public, racing twenty bookers and the offer's confirmation.
+    Performance.objects.filter(pk=performance.pk).update(additional_seats=1)
+    public = [book(performance, seats=1) for _ in range(20)]
+
+    results = run_at_once(
+        [lambda: services.confirm(offer_link)]
+        + [lambda token=booked.token: services.confirm(token) for booked in public]
+    )
+
+    assert isinstance(results[0], Reservation) and results[0].status == "confirmed"
+    assert sum(isinstance(result, Reservation) for result in results[1:]) == 1
+    assert all(isinstance(r, Reservation | services.SoldOut) for r in results), results
+    assert held_and_confirmed(performance) == (0, 5)  # capacity 4 + 1, exactly

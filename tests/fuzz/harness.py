@@ -127,9 +127,11 @@ def watched_models():
     models = list(AUDIT_LOG_MODELS)
     for label in WATCHED_APPS:
         try:
-            models.extend(apps.get_app_config(label).get_models())
+            app_models = apps.get_app_config(label).get_models()
         except LookupError:
             continue
+        # A proxy reads its concrete model's table, which is watched already.
+        models.extend(model for model in app_models if not model._meta.proxy)
     return models
 
 

@@ -66,6 +66,8 @@ SHOWS = [
 ]
 # The shows whose booking form a visitor may send; the others must refuse it.
 BOOKABLE_SHOWS = {Row("show"), Row("other show")}
+# The only performance with a waiting list to join: the sold-out one.
+WAITING_LIST = Row("sold-out performance")
 BOOKABLE_PERFORMANCES = {OPEN: Row("show"), Row("other show's performance"): Row("other show")}
 
 # A checkbox a visitor left unticked, however a client spells it.
@@ -281,6 +283,49 @@ class PublicSiteFuzzTest(TestCase):
                     assert label.startswith(("booking.", "django_tasks_database.")), label
         if not reservations:
             assert not written, written
+
+    @given(
+        show=st.one_of(st.just(Row("show")), st.sampled_from(SHOWS)),
+        fields=booking_fields(),
+        encoding=form_encoding,
+        headers=fetch_headers(),
+        performance=st.sampled_from([WAITING_LIST, *PERFORMANCES]),
+    )
+    @example(Row("show"), valid_booking(), PLAIN_FORM, SAME_ORIGIN, WAITING_LIST)
+    def test_the_waiting_list_form_never_fails_and_only_a_valid_place_writes(
+        self, show, fields, encoding, headers, performance
+    ):
+        # The waiting list's form is the booking form under the prefix "waitlist".
+        pairs = [
+            ("waitlist-" + name, self.resolve(performance if value == OPEN else value))
+            for name, value in fields
+        ]
+        body, content_type = encoding.encode(pairs)
+        headers = {name: as_wsgi(value) for name, value in headers.items()}
+        before = Rows.now()
+        response = send(
+            browser(),
+            "POST",
+            reverse("booking:join_waiting_list", args=[self.pks[show]]),
+            body,
+            content_type,
+            **as_environ(headers),
+        )
+        accepted = response.status_code == 302 and response["Location"] == reverse(
+            "booking:requested"
+        )
+        if not accepted:
+            assert_wrote_nothing(before, response)
+            return
+        assert show == Row("show"), f"joined a line through {show.name}"
+        assert not sent_cross_site(headers), f"joined from another site: {headers}"
+        written = Rows.now().written_since(before)
+        places = written.pop(Reservation._meta.label, {})
+        assert len(places) <= 1, places
+        for __, row in places.values():
+            assert row["status"] == ReservationStatus.JOINING, row
+            assert self.performances[row["performance_id"]] == WAITING_LIST, row
+            assert is_visible(row["name"]), row
 
     @given(params=query(q=st.one_of(st.just("show"), any_text), page=field_value))
     @example("q=%00")

@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 from wagtail.images import get_image_model
 from wagtail.models import Page
 
-from booking.models import Performance, Venue
+from booking.models import BookingEmail, Performance, Reservation, ReservationStatus, Venue
 from website.management.commands.load_demo import ADMIN_PASSWORD, ADMIN_USERNAME, STAFF_USERS
 from website.models import ShowPage
 
@@ -77,3 +77,27 @@ def test_booking_adds_the_demo_performances_and_a_second_run_keeps_them(capsys):
     assert set(Performance.objects.values_list("show__slug", flat=True)) == upcoming
     assert any(p.manually_occupied_seats == p.venue.capacity for p in Performance.objects.all())
     assert f"{len(first)} performances" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_the_demo_sold_out_evening_has_a_waiting_list_added_once_and_without_email(capsys):
+    def places():
+        return sorted(
+            Reservation.objects.values_list("pk", "performance", "email", "status", "waiting_since")
+        )
+
+    call_command("load_demo", force=True)
+    first = places()
+    call_command("load_demo", force=True)
+    assert places() == first
+
+    [performance_id] = {performance for __, performance, *__ in first}
+    performance = Performance.objects.with_seat_counts().get(pk=performance_id)
+    assert performance.available_seats == 0
+    line = list(performance.reservations.order_by("waiting_since"))
+    assert len(line) == 2
+    assert all(place.status == ReservationStatus.WAITING for place in line)
+    assert all(place.email.endswith("@example.org") for place in line)
+    assert line[0].waiting_since < line[1].waiting_since
+    assert not BookingEmail.objects.exists()
+    assert capsys.readouterr().out.count(", 2 on a waiting list") == 2
