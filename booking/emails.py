@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import DatabaseError, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django_tasks import task
 
@@ -53,6 +54,14 @@ def queue(reservation, kind):
     return email
 
 
+def queue_group_request(group_request):
+    """Record that the box office is due an email about a group request, and hand it to the
+    worker: call inside the transaction that saves the request."""
+    email = BookingEmail.objects.create(group_request=group_request, kind=EmailKind.GROUP_REQUEST)
+    send_email.enqueue(email.pk)
+    return email
+
+
 @task(backend=TASK_BACKEND)
 def send_email(email_id):
     """The worker's task: one attempt at one outbox row."""
@@ -72,7 +81,12 @@ def deliver(email_id, *, now=None):
     with transaction.atomic():
         email = (
             BookingEmail.objects.select_for_update(of=("self",))
-            .select_related("reservation__performance__show", "reservation__performance__venue")
+            .select_related(
+                "reservation__performance__show",
+                "reservation__performance__venue",
+                "group_request__performance__show",
+                "group_request__performance__venue",
+            )
             .filter(pk=email_id)
             .first()
         )
@@ -150,7 +164,11 @@ def link_for(email):
 
 
 def still_due(email, now):
-    """Whether the email still says something true and useful about its reservation."""
+    """Whether the email still says something true and useful about its reservation (or, to
+    the box office, about its group request: until its personal data is erased)."""
+    if email.kind == EmailKind.GROUP_REQUEST:
+        group_request = email.group_request
+        return bool(group_request.email) and not group_request.personal_data_erased_at
     reservation = email.reservation
     if not reservation.email or reservation.personal_data_erased_at:
         return False
@@ -207,10 +225,11 @@ def record_failure(email, error, now):
     email.save()
     # Neither the address nor the server's message (which may quote it) is logged.
     logger.warning(
-        "Could not send the %s email %s for reservation %s (attempt %d, %s): %s",
+        "Could not send the %s email %s for %s %s (attempt %d, %s): %s",
         email.kind,
         email.pk,
-        email.reservation_id,
+        "reservation" if email.reservation_id else "group request",
+        email.reservation_id or email.group_request_id,
         email.attempts,
         "gave up" if email.status == EmailStatus.FAILED else "will retry",
         email.last_error,
@@ -262,8 +281,10 @@ def render(email, token):
     """The message for an outbox row, in the site's language, whoever caused it."""
     from website.models import CompanySettings
 
-    reservation = email.reservation
     company = CompanySettings.load()
+    if email.kind == EmailKind.GROUP_REQUEST:
+        return render_group_request(email, company)
+    reservation = email.reservation
     context = {
         "reservation": reservation,
         "performance": reservation.performance,
@@ -297,9 +318,43 @@ def render(email, token):
     return message
 
 
+def render_group_request(email, company):
+    """The box office's copy of a group request: to the company's address (the sender's when
+    none is set), answered straight to the requester. It carries no link token."""
+    group_request = email.group_request
+    performance = group_request.performance
+    context = {
+        "group_request": group_request,
+        "performance": performance,
+        "show": performance.show,
+        "venue": performance.venue,
+        "company": company,
+        "limit": performance.max_seats_per_booking,
+        "admin_url": tickets.absolute_url(
+            reverse("wagtailsnippets_booking_grouprequest:edit", args=[group_request.pk])
+        ),
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string("booking/email/group_request_subject.txt", context)
+        message = EmailMultiAlternatives(
+            subject=" ".join(subject.split()),
+            body=render_to_string("booking/email/group_request.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[company.email or settings.DEFAULT_FROM_EMAIL],
+            reply_to=[group_request.email],
+            headers={"Message-ID": message_id(email)},
+        )
+        message.attach_alternative(
+            render_to_string("booking/email/group_request.html", context), "text/html"
+        )
+    return message
+
+
 def message_id(email):
     """The same for every attempt at one outbox row, so a duplicate is recognisable."""
     domain = urlsplit(settings.WAGTAILADMIN_BASE_URL).hostname or "localhost"
+    if email.group_request_id:
+        return f"<booking-email-{email.pk}.group-request-{email.group_request_id}@{domain}>"
     return f"<booking-email-{email.pk}.{email.reservation.reference}@{domain}>"
 
 

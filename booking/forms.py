@@ -1,5 +1,6 @@
 """The booking form: the contract for what a visitor may submit."""
 
+import re
 import unicodedata
 
 from django import forms
@@ -7,7 +8,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
-from booking.models import MAX_SEATS_PER_BOOKING, BookingState, Performance, Reservation
+from booking.models import (
+    MAX_SEATS_PER_BOOKING,
+    MAX_SEATS_PER_GROUP_REQUEST,
+    BookingState,
+    GroupRequest,
+    Performance,
+    Reservation,
+)
 
 
 def person_name(text):
@@ -91,6 +99,14 @@ class BookingForm(forms.Form):
             "invalid": _("Enter a number of seats."),
         },
     )
+    wheelchair_space = forms.BooleanField(
+        label=_("I need a wheelchair space"),
+        required=False,
+        widget=AcknowledgementCheckbox,
+        help_text=_(
+            "One wheelchair space, besides the seats above: count your companions in the seats."
+        ),
+    )
     privacy_acknowledged = forms.BooleanField(
         label=_("I have read the privacy notice."),
         widget=AcknowledgementCheckbox,
@@ -127,6 +143,103 @@ class WaitingListForm(BookingForm):
             required=_("Choose the performance you are waiting for."),
             invalid_choice=_("This performance has no waiting list. Choose another one."),
         )
+
+
+PHONE_CHARACTERS = re.compile(r"\+?[0-9 ()./-]+")
+
+
+def phone_number(value):
+    """A phone number as people write one: digits (6 to 20), spaces, brackets, dots, slashes and
+    dashes, and a leading + for the country code."""
+    digits = sum(char in "0123456789" for char in value)
+    if not PHONE_CHARACTERS.fullmatch(value) or not 6 <= digits <= 20:
+        raise ValidationError(
+            _("Enter a phone number, like +39 06 1234 5678, or leave it empty."),
+            code="invalid_phone",
+        )
+
+
+class GroupRequestForm(forms.Form):
+    """A request to the box office for more seats than one booking may hold: nothing is
+    reserved. Under the prefix "group", beside the booking form on the show page. Whether the
+    seats are above the performance's limit is the service's to check (request_group)."""
+
+    prefix = "group"
+
+    performance = forms.ModelChoiceField(
+        queryset=Performance.objects.none(),
+        widget=forms.RadioSelect,
+        label=_("Performance"),
+        error_messages={
+            "required": _("Choose a performance."),
+            "invalid_choice": _("This performance cannot be booked. Choose another one."),
+        },
+    )
+    name = PersonNameField(
+        label=_("Your name"),
+        max_length=GroupRequest._meta.get_field("name").max_length,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages={"required": _("Tell us your name.")},
+    )
+    email = forms.EmailField(
+        label=_("Your email"),
+        max_length=GroupRequest._meta.get_field("email").max_length,
+        help_text=_("The box office answers your request here."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={
+            "required": _("We need your email to answer your request."),
+            "invalid": _("Enter a complete email address, like name@example.org."),
+        },
+    )
+    phone = forms.CharField(
+        label=_("Your phone (optional)"),
+        required=False,
+        max_length=GroupRequest._meta.get_field("phone").max_length,
+        validators=[phone_number],
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+    )
+    seats = forms.IntegerField(
+        label=_("Seats"),
+        min_value=1,
+        max_value=MAX_SEATS_PER_GROUP_REQUEST,
+        error_messages={
+            "required": _("How many seats?"),
+            "min_value": _("Book at least one seat."),
+            "max_value": _(
+                "For more than %(limit_value)s seats, please call or write to the box office."
+            ),
+            "invalid": _("Enter a number of seats."),
+        },
+    )
+    message = forms.CharField(
+        label=_("Message (optional)"),
+        required=False,
+        max_length=GroupRequest._meta.get_field("message").max_length,
+        help_text=_("For example: a school class, wheelchair users in the group, when to call."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    privacy_acknowledged = forms.BooleanField(
+        label=_("I have read the privacy notice."),
+        widget=AcknowledgementCheckbox,
+        error_messages={"required": _("Please confirm that you have read the privacy notice.")},
+    )
+    # The honeypot, as in the booking form.
+    website = forms.CharField(
+        required=False,
+        label=_("Leave this field empty"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def __init__(self, performances, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["performance"].queryset = performances
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if cleaned_data.get("website"):
+            raise forms.ValidationError(_("Your request could not be processed."))
+        return cleaned_data
 
 
 def initial_performance(performances, query):

@@ -28,6 +28,9 @@ from booking.tokens import is_well_formed, new_nonce, token_hash
 # The most seats one booking may hold: the booking form's limit, and the ceiling of every
 # performance's own `max_seats_per_booking`.
 MAX_SEATS_PER_BOOKING = 20
+# The most seats a group request may ask for: its form's limit (the box office decides).
+MAX_SEATS_PER_GROUP_REQUEST = 500
+GROUP_REQUEST_MESSAGE_LENGTH = 1000
 
 
 class Venue(models.Model):
@@ -40,6 +43,14 @@ class Venue(models.Model):
         _("access notes"),
         blank=True,
         help_text=_("Step-free access, entrances, parking: shown on tickets and ticket emails."),
+    )
+    wheelchair_spaces = models.PositiveIntegerField(
+        _("wheelchair spaces"),
+        default=0,
+        help_text=_(
+            "Spaces for wheelchair users, besides the room's seats. A booking with one also "
+            "books seats for the companions."
+        ),
     )
 
     class Meta:
@@ -99,13 +110,14 @@ def seat_capacity(room_capacity, additional_seats, manually_occupied_seats):
     return room_capacity + additional_seats - manually_occupied_seats
 
 
-def seats_of_reservations(**conditions):
-    """The seats of a performance's reservations that meet `conditions`, for an annotation."""
+def seats_of_reservations(field="seats", **conditions):
+    """The seats (or the `field`, such as wheelchair spaces) of a performance's reservations
+    that meet `conditions`, for an annotation."""
     total = (
         Reservation.objects.filter(performance=OuterRef("pk"), **conditions)
         .order_by()
         .values("performance")
-        .annotate(total=Sum("seats"))
+        .annotate(total=Sum(field))
         .values("total")
     )
     return Coalesce(Subquery(total), Value(0))
@@ -130,6 +142,20 @@ class PerformanceQuerySet(models.QuerySet):
             ),
             available_seats=Greatest(
                 F("capacity") - F("confirmed_seats") - F("held_seats"), Value(0)
+            ),
+            # Wheelchair spaces: the same arithmetic, on their own.
+            wheelchair_capacity=Coalesce("wheelchair_spaces", "venue__wheelchair_spaces"),
+            confirmed_wheelchair_spaces=seats_of_reservations(
+                "wheelchair_spaces", status=ReservationStatus.CONFIRMED
+            ),
+            held_wheelchair_spaces=seats_of_reservations(
+                "wheelchair_spaces", status=ReservationStatus.OFFERED, offer_expires_at__gt=Now()
+            ),
+            available_wheelchair_spaces=Greatest(
+                F("wheelchair_capacity")
+                - F("confirmed_wheelchair_spaces")
+                - F("held_wheelchair_spaces"),
+                Value(0),
             ),
         )
 
@@ -209,6 +235,12 @@ class Performance(models.Model):
     is_cancelled = models.BooleanField(_("cancelled"), default=False)
     is_hidden = models.BooleanField(
         _("hidden"), default=False, help_text=_("Hidden performances are not listed or bookable.")
+    )
+    wheelchair_spaces = models.PositiveIntegerField(
+        _("wheelchair spaces"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty for the venue's number."),
     )
 
     objects = PerformanceQuerySet.as_manager()
@@ -311,6 +343,8 @@ class Reservation(models.Model):
     name = models.CharField(_("name"), max_length=120, blank=True)
     email = models.EmailField(_("email"), blank=True)
     seats = models.PositiveSmallIntegerField(_("seats"))
+    # Besides the seats (which hold the companions): counted on their own (with_seat_counts).
+    wheelchair_spaces = models.PositiveSmallIntegerField(_("wheelchair spaces"), default=0)
     status = models.CharField(
         _("status"),
         max_length=16,
@@ -372,6 +406,11 @@ class Reservation(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(seats__gte=1), name="reservation_has_seats"),
+            # One wheelchair space per booking, as the form asks; more is a group request.
+            models.CheckConstraint(
+                condition=Q(wheelchair_spaces__lte=1),
+                name="reservation_at_most_one_wheelchair_space",
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=ReservationStatus.values),
                 name="reservation_status_is_known",
@@ -484,6 +523,52 @@ class Reservation(models.Model):
         return ahead.count() + 1
 
 
+class GroupRequest(models.Model):
+    """A request for more seats than one booking may hold, for the box office to answer.
+
+    It reserves nothing: no seat is held, and it never enters the seat counts. The box office
+    gets it by email (through the outbox) and in its "Group requests" listing, and marks it
+    handled there. Its personal data is erased with the bookings' (`erase_personal_data`).
+    """
+
+    wagtail_reference_index_ignore = True
+
+    performance = models.ForeignKey(
+        Performance,
+        on_delete=models.PROTECT,
+        related_name="group_requests",
+        verbose_name=_("performance"),
+    )
+    # Blank only once the personal data has been erased after the performance.
+    name = models.CharField(_("name"), max_length=120, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    seats = models.PositiveSmallIntegerField(_("seats"))
+    message = models.TextField(_("message"), max_length=GROUP_REQUEST_MESSAGE_LENGTH, blank=True)
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+    personal_data_erased_at = models.DateTimeField(
+        _("personal data erased at"), null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("group request")
+        verbose_name_plural = _("group requests")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # More than one booking may hold, and every performance allows a booking of one.
+            models.CheckConstraint(condition=Q(seats__gte=2), name="group_request_is_a_group"),
+        ]
+
+    def __str__(self):
+        # No name or email: this is the label of its audit log entries, which outlive erasure.
+        return _("Group request %(number)s") % {"number": self.pk}
+
+    @property
+    def is_handled(self):
+        return self.handled_at is not None
+
+
 class EmailKind(models.TextChoices):
     CONFIRMATION_LINK = "confirmation_link", _("Confirmation link")
     TICKET = "ticket", _("Ticket")
@@ -492,6 +577,8 @@ class EmailKind(models.TextChoices):
     REMINDER = "reminder", _("Reminder")
     WAITING_LIST_LINK = "waiting_list_link", _("Waiting list: confirmation link")
     OFFER = "offer", _("Waiting list: seats offered")
+    # To the box office, about a GroupRequest rather than a reservation.
+    GROUP_REQUEST = "group_request", _("Group request")
 
 
 class EmailStatus(models.TextChoices):
@@ -511,19 +598,31 @@ class BookingEmailQuerySet(models.QuerySet):
 
 class BookingEmail(models.Model):
     """An email due to a booker: the outbox row written in the transaction of the change it
-    reports, sent by the email worker (booking/emails.py, ADR 0013).
+    reports, sent by the email worker (booking/emails.py, ADR 0013). Or, of kind
+    `group_request`, an email to the box office about a `GroupRequest`.
 
-    It holds no address, text or token: the worker renders the email from the reservation
-    when it sends, and mints the link token from `link_nonce` only then.
+    It holds no address, text or token: the worker renders the email from the reservation (or
+    the group request) when it sends, and mints the link token from `link_nonce` only then.
     """
 
     wagtail_reference_index_ignore = True
 
+    # One of the two, as its kind says (booking_email_about_a_reservation_or_a_group_request).
     reservation = models.ForeignKey(
         Reservation,
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="emails",
         verbose_name=_("reservation"),
+    )
+    group_request = models.ForeignKey(
+        GroupRequest,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="emails",
+        verbose_name=_("group request"),
     )
     kind = models.CharField(_("email"), max_length=24, choices=EmailKind.choices)
     status = models.CharField(
@@ -562,6 +661,19 @@ class BookingEmail(models.Model):
                 condition=~Q(status=EmailStatus.SENT) | Q(sent_at__isnull=False),
                 name="booking_email_sent_has_time",
             ),
+            # A group request's email is about the request; every other email about a booking.
+            models.CheckConstraint(
+                condition=Q(
+                    kind=EmailKind.GROUP_REQUEST,
+                    reservation__isnull=True,
+                    group_request__isnull=False,
+                )
+                | (
+                    ~Q(kind=EmailKind.GROUP_REQUEST)
+                    & Q(reservation__isnull=False, group_request__isnull=True)
+                ),
+                name="booking_email_about_a_reservation_or_a_group_request",
+            ),
             # A booking is reminded once, whatever runs the job (booking.services.remind).
             models.UniqueConstraint(
                 fields=["reservation"],
@@ -572,7 +684,7 @@ class BookingEmail(models.Model):
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
 
     def __str__(self):
-        return f"{self.get_kind_display()} — {self.reservation}"
+        return f"{self.get_kind_display()} — {self.reservation or self.group_request}"
 
 
 class WaitingListQuerySet(ReservationQuerySet):

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from wagtail.log_actions import log
 
 from booking import emails
@@ -25,6 +26,7 @@ from booking.models import (
     EmailKind,
     EmailStatus,
     ExpiryReason,
+    GroupRequest,
     Performance,
     Reservation,
     ReservationStatus,
@@ -39,7 +41,7 @@ RESEND_EMAIL_ACTION = "booking.resend_email"
 CANCEL_PERFORMANCE_ACTION = "booking.cancel_performance"
 CAPACITY_CHANGE_ACTION = "booking.capacity_change"
 OFFER_SEATS_ACTION = "booking.offer_seats"
-CAPACITY_FIELDS = ("additional_seats", "manually_occupied_seats")
+CAPACITY_FIELDS = ("additional_seats", "manually_occupied_seats", "wheelchair_spaces")
 
 # Unambiguous characters for references read out over the phone or typed at the door.
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -110,6 +112,11 @@ class CannotCancel(BookingRefused):
     message = _("This booking can no longer be cancelled.")
 
 
+class NoWheelchairSpace(BookingRefused):
+    message = _("Sorry, no wheelchair space is left for this performance.")
+    field = "wheelchair_space"
+
+
 class SeatsAvailable(BookingRefused):
     message = _("Seats are available for this performance: book them now instead.")
     field = "performance"
@@ -125,6 +132,12 @@ class OfferLapsed(BookingRefused):
 
 class NotOnWaitingList(BookingRefused):
     message = _("Only a place on the waiting list can be offered seats.")
+
+
+class GroupFitsOneBooking(BookingRefused):
+    """A group request for seats that one booking can hold: the booking form takes it."""
+
+    field = "seats"
 
 
 REFUSAL_FOR_EXPIRY = {
@@ -197,7 +210,7 @@ def link_kind(reservation):
     return EmailKind.CONFIRMATION_LINK
 
 
-def request_booking(performance_id, *, name, email, seats, now=None):
+def request_booking(performance_id, *, name, email, seats, wheelchair_spaces=0, now=None):
     """Create a pending reservation and queue the email with its confirmation link.
 
     Refuses when the performance is not bookable or the seats are not available at this moment
@@ -215,13 +228,16 @@ def request_booking(performance_id, *, name, email, seats, now=None):
                 _("At most %(limit)d seats per booking for this performance.")
                 % {"limit": performance.max_seats_per_booking}
             )
-        remaining = performance_with_seat_counts(performance.pk).available_seats
+        counted = performance_with_seat_counts(performance.pk)
+        remaining = counted.available_seats
         if seats > remaining:
             if remaining == 0:
                 raise NotEnoughSeats(_("Sorry, this performance is sold out."))
             raise NotEnoughSeats(
                 _("Only %(count)d seats are left for this performance.") % {"count": remaining}
             )
+        if wheelchair_spaces > counted.available_wheelchair_spaces:
+            raise NoWheelchairSpace()
 
         pending = (
             Reservation.objects.select_for_update()
@@ -230,7 +246,8 @@ def request_booking(performance_id, *, name, email, seats, now=None):
         )
         if (
             pending
-            and (pending.name, pending.seats) == (name, seats)
+            and (pending.name, pending.seats, pending.wheelchair_spaces)
+            == (name, seats, wheelchair_spaces)
             and not (pending.link_has_expired(now))
         ):
             if pending.links_sent == 0:
@@ -248,6 +265,7 @@ def request_booking(performance_id, *, name, email, seats, now=None):
         reservation.name = name
         reservation.email = email
         reservation.seats = seats
+        reservation.wheelchair_spaces = wheelchair_spaces
         reservation.created_at = now
         reservation.link_expires_at = link_deadline(performance, now)
         # A link to the booking as it was must not confirm it as it is now.
@@ -349,9 +367,8 @@ def confirm(link_token, *, now=None):
             refusal = LinkExpired()
         elif not performance.is_open_for_booking(now):
             refusal = PerformanceNotBookable()
-        elif (
-            was == ReservationStatus.PENDING
-            and performance_with_seat_counts(performance.pk).available_seats < reservation.seats
+        elif was == ReservationStatus.PENDING and not fits(
+            reservation, performance_with_seat_counts(performance.pk)
         ):
             refusal = SoldOut()
 
@@ -490,7 +507,7 @@ def log_capacity_change(performance, *, before, reason, by):
     return changes
 
 
-def join_waiting_list(performance_id, *, name, email, seats, now=None):
+def join_waiting_list(performance_id, *, name, email, seats, wheelchair_spaces=0, now=None):
     """Ask for a place on a sold-out performance's waiting list; the email's link confirms it.
 
     An address of nobody is worth no place in line, so the place counts from the moment its
@@ -507,7 +524,11 @@ def join_waiting_list(performance_id, *, name, email, seats, now=None):
                 _("At most %(limit)d seats per booking for this performance.")
                 % {"limit": performance.max_seats_per_booking}
             )
-        if seats <= performance_with_seat_counts(performance.pk).available_seats:
+        counted = performance_with_seat_counts(performance.pk)
+        if (
+            seats <= counted.available_seats
+            and wheelchair_spaces <= counted.available_wheelchair_spaces
+        ):
             raise SeatsAvailable()
         place = (
             Reservation.objects.select_for_update()
@@ -518,7 +539,8 @@ def join_waiting_list(performance_id, *, name, email, seats, now=None):
             raise BookingRefused(
                 _("This email is already on the waiting list for this performance.")
             )
-        if place and (place.name, place.seats) == (name, seats) and not place.link_has_expired(now):
+        same = (place.name, place.seats, place.wheelchair_spaces) if place else None
+        if same == (name, seats, wheelchair_spaces) and not place.link_has_expired(now):
             if place.links_sent == 0:
                 queue_link(place)
             return place
@@ -532,12 +554,55 @@ def join_waiting_list(performance_id, *, name, email, seats, now=None):
         )
         changed = place.pk is not None
         place.name, place.email, place.seats = name, email, seats
+        place.wheelchair_spaces = wheelchair_spaces
         place.created_at = now
         place.link_expires_at = link_deadline(performance, now)
         place.link_token_hash = None
         place.save()
         queue_link(place, details_changed=changed)
     return place
+
+
+def request_group(performance_id, *, name, email, phone, seats, message, now=None):
+    """Ask the box office for more seats than one booking may hold; returns the GroupRequest.
+
+    Nothing is reserved: the request holds no seats, and the box office answers it by email or
+    phone. Its email to the box office is queued in the same transaction. Refused when the
+    performance is not bookable, or when one booking could hold the seats. A repeated
+    identical request (a double-click) returns the one not yet handled, without a second
+    email.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        # Locked as a booking locks it: two identical requests at once make one.
+        performance = Performance.objects.select_for_update().filter(pk=performance_id).first()
+        if performance is None or not performance.is_open_for_booking(now):
+            raise PerformanceNotBookable()
+        limit = performance.max_seats_per_booking
+        if seats <= limit:
+            raise GroupFitsOneBooking(
+                ngettext(
+                    "Book up to %(limit)d seat directly with the booking form.",
+                    "Book up to %(limit)d seats directly with the booking form.",
+                    limit,
+                )
+                % {"limit": limit}
+            )
+        details = {"name": name, "phone": phone, "seats": seats, "message": message}
+        repeated = GroupRequest.objects.filter(
+            performance=performance,
+            email__iexact=email,
+            handled_at__isnull=True,
+            personal_data_erased_at__isnull=True,
+            **details,
+        ).first()
+        if repeated:
+            return repeated
+        group_request = GroupRequest.objects.create(
+            performance=performance, email=email, created_at=now, **details
+        )
+        emails.queue_group_request(group_request)
+    return group_request
 
 
 def offer_freed_seats(performance_id, *, now=None):
@@ -553,17 +618,27 @@ def offer_freed_seats(performance_id, *, now=None):
         performance = Performance.objects.select_for_update().get(pk=performance_id)
         if not performance.is_open_for_booking(now):
             return []
-        free = performance_with_seat_counts(performance.pk).available_seats
+        free = performance_with_seat_counts(performance.pk)
         offered = []
         line = performance.reservations.select_for_update().filter(status=ReservationStatus.WAITING)
         for place in line.order_by("waiting_since", "pk"):
-            if free == 0:
+            if free.available_seats == 0:
                 break
-            if place.seats <= free:
+            if fits(place, free):
                 make_offer(place, performance, now)
-                free -= place.seats
+                free.available_seats -= place.seats
+                free.available_wheelchair_spaces -= place.wheelchair_spaces
                 offered.append(place)
     return offered
+
+
+def fits(reservation, counted):
+    """Whether the reservation's seats and wheelchair spaces are free in `counted` (a
+    performance with_seat_counts)."""
+    return (
+        reservation.seats <= counted.available_seats
+        and reservation.wheelchair_spaces <= counted.available_wheelchair_spaces
+    )
 
 
 def offer_seats(reservation_id, *, by, now=None):
@@ -580,11 +655,15 @@ def offer_seats(reservation_id, *, by, now=None):
             raise NotOnWaitingList()
         if not performance.is_open_for_booking(now):
             raise PerformanceNotBookable()
-        free = performance_with_seat_counts(performance.pk).available_seats
-        if place.seats > free:
+        free = performance_with_seat_counts(performance.pk)
+        if place.seats > free.available_seats:
             raise NotEnoughSeats(
                 _("Only %(count)d seats are free: add seats to the performance first.")
-                % {"count": free}
+                % {"count": free.available_seats}
+            )
+        if place.wheelchair_spaces > free.available_wheelchair_spaces:
+            raise NoWheelchairSpace(
+                _("No wheelchair space is free: add one to the performance first.")
             )
         make_offer(place, performance, now)
         log(place, OFFER_SEATS_ACTION, user=by, data={"seats": place.seats})
@@ -666,17 +745,23 @@ def expire_pending(*, now=None):
 
 
 def erase_personal_data(*, now=None, days=None):
-    """Blank names, emails and tokens of reservations for performances more than `days` ago.
+    """Blank names, emails and tokens of reservations for performances more than `days` ago,
+    and the names, emails, phones and messages of their group requests; returns how many
+    reservations were erased.
 
     Seat counts, statuses and check-in times stay for the company's statistics. Run by cron.
     """
     now = now or timezone.now()
     days = settings.BOOKING_PERSONAL_DATA_DAYS if days is None else days
+    before = now - datetime.timedelta(days=days)
     past = Reservation.objects.filter(
-        performance__starts_at__lt=now - datetime.timedelta(days=days),
+        performance__starts_at__lt=before,
         personal_data_erased_at__isnull=True,
     )
     with transaction.atomic():
+        GroupRequest.objects.filter(
+            performance__starts_at__lt=before, personal_data_erased_at__isnull=True
+        ).update(name="", email="", phone="", message="", personal_data_erased_at=now)
         # A booking still pending, or a place still in line, long after its performance can no
         # longer become a booking.
         past.filter(status__in=UNCONFIRMED_STATUSES).update(

@@ -34,6 +34,8 @@ urlpatterns = [
         views.join_waiting_list,
         name="join_waiting_list",
     ),
+    path("booking/show/<int:show_id>/group-request/", views.group_request, name="group_request"),
+    path("booking/group-request/sent/", views.group_request_sent, name="group_request_sent"),
     path("booking/check-your-email/", views.check_your_email, name="requested"),
     path("booking/check-your-email/resend/", views.resend_link, name="resend"),
     path("booking/reservation/", views.reservation, name="reservation"),

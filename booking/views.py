@@ -1,4 +1,4 @@
-"""The booker's pages: book, check your email, confirm, ticket, calendar, cancel.
+"""The booker's pages: book, a group request, check your email, confirm, ticket, calendar, cancel.
 
 The emailed link carries a token. Its first request moves the token into a cookie scoped to
 /booking/ and redirects to a token-free URL, so the token never reaches a Referer header or a
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from wagtail import hooks
 
 from booking import emails, services, tickets
-from booking.forms import BookingForm, WaitingListForm
+from booking.forms import BookingForm, GroupRequestForm, WaitingListForm
 from booking.http import (
     LINK_COOKIE,
     LINK_COOKIE_AGE,
@@ -91,7 +91,11 @@ def ask_or_show_errors(show_page, request, form, ask, form_name):
         data = form.cleaned_data
         try:
             reservation = ask(
-                data["performance"].pk, name=data["name"], email=data["email"], seats=data["seats"]
+                data["performance"].pk,
+                name=data["name"],
+                email=data["email"],
+                seats=data["seats"],
+                wheelchair_spaces=int(data["wheelchair_space"]),
             )
         except services.BookingRefused as refusal:
             form.add_error(refusal.field, refusal.message)
@@ -99,12 +103,58 @@ def ask_or_show_errors(show_page, request, form, ask, form_name):
             response = redirect("booking:requested")
             remember_request(response, reservation.pk)
             return response
-    # Through the page's own serve, as viewing does: the same template and context, and the
-    # micro-cache rule of BasePage.serve, which never shares the answer to a POST. The page's
-    # booking_panel finds the submitted form in the context, before the response renders.
+    return show_page_again(show_page, request, form, form_name)
+
+
+def show_page_again(show_page, request, form, form_name):
+    """The show page with a submitted form, and its errors, in place of a fresh one.
+
+    Through the page's own serve, as viewing does: the same template and context, and the
+    micro-cache rule of BasePage.serve, which never shares the answer to a POST. The page's
+    booking_panel finds the submitted form in the context, before the response renders.
+    """
     response = show_page.serve(request)
     response.context_data[form_name] = form
     return response
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@cross_site_protected
+@private
+def group_request(request, show_id):
+    """The show page's group request form, served as `book` is: send the box office a request
+    for more seats than one booking may hold, or show the page with the errors."""
+    show_page = get_object_or_404(ShowPage.objects.live(), pk=show_id)
+    if request.method in SAFE_METHODS:
+        return redirect(f"{show_page.url}#group-request")
+    return serve_behind_page_hooks(request, show_page, request_group_or_show_errors)
+
+
+def request_group_or_show_errors(show_page, request, args, kwargs):
+    form = GroupRequestForm(Performance.objects.filter(show=show_page).listed(), request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.request_group(
+                data["performance"].pk,
+                name=data["name"],
+                email=data["email"],
+                phone=data["phone"],
+                seats=data["seats"],
+                message=data["message"],
+            )
+        except services.BookingRefused as refusal:
+            form.add_error(refusal.field, refusal.message)
+        else:
+            return redirect("booking:group_request_sent")
+    return show_page_again(show_page, request, form, "group_form")
+
+
+@private
+@require_safe
+def group_request_sent(request):
+    """Where a group request lands: it is with the box office, and nothing is reserved yet."""
+    return TemplateResponse(request, "booking/group_request_sent.html")
 
 
 @private

@@ -28,6 +28,7 @@ from booking import services
 from booking.forms import PersonNameField
 from booking.models import (
     WAITING_LIST_STATUSES,
+    GroupRequest,
     Performance,
     Reservation,
     ReservationStatus,
@@ -77,6 +78,7 @@ class VenueViewSet(SnippetViewSet):
         FieldPanel("address"),
         FieldPanel("capacity"),
         FieldPanel("access_notes"),
+        FieldPanel("wheelchair_spaces"),
     ]
 
 
@@ -240,6 +242,7 @@ class PerformanceViewSet(SnippetViewSet):
                     FieldRowPanel(
                         [FieldPanel("additional_seats"), FieldPanel("manually_occupied_seats")]
                     ),
+                    FieldPanel("wheelchair_spaces"),
                     FieldPanel("capacity_change_reason"),
                     FieldPanel("confirm_overbooking"),
                 ],
@@ -370,6 +373,7 @@ class ReservationViewSet(SnippetViewSet):
         Column("name", label=_("Name"), sort_key="name"),
         Column("email", label=_("Email")),
         Column("seats", label=_("Seats"), sort_key="seats"),
+        Column("wheelchair_spaces", label=_("Wheelchair spaces"), sort_key="wheelchair_spaces"),
         Column("status", label=_("Status"), accessor="get_status_display", sort_key="status"),
         Column("last_email", label=_("Last email"), accessor=last_email),
         DateColumn("confirmed_at", label=_("Confirmed at"), sort_key="confirmed_at"),
@@ -386,12 +390,14 @@ class ReservationViewSet(SnippetViewSet):
         "confirmed_at",
         "checked_in_at",
         "last_email_status_display",
+        "wheelchair_spaces",
     ]
     export_headings = {
         "reference": _("Reference"),
         "name": _("Name"),
         "email": _("Email"),
         "seats": _("Seats"),
+        "wheelchair_spaces": _("Wheelchair spaces"),
         "get_status_display": _("Status"),
         "performance": _("Performance"),
         "confirmed_at": _("Confirmed at"),
@@ -409,6 +415,7 @@ class ReservationViewSet(SnippetViewSet):
         "name",
         "email",
         "seats",
+        "wheelchair_spaces",
         "status",
         "expiry_reason",
         "created_at",
@@ -521,6 +528,7 @@ class WaitingListViewSet(SnippetViewSet):
         Column("position", label=_("Position"), accessor=place_in_line, sort_key="position"),
         Column("performance", label=_("Performance"), accessor="performance"),
         Column("seats", label=_("Seats"), sort_key="seats"),
+        Column("wheelchair_spaces", label=_("Wheelchair spaces"), sort_key="wheelchair_spaces"),
         Column("status", label=_("Status"), accessor=waiting_list_state),
         Column("name", label=_("Name"), sort_key="name"),
         Column("email", label=_("Email")),
@@ -541,6 +549,7 @@ class WaitingListViewSet(SnippetViewSet):
         "waiting_since",
         "created_at",
         "performance",
+        "wheelchair_spaces",
     ]
     export_headings = {
         "reference": _("Reference"),
@@ -548,6 +557,7 @@ class WaitingListViewSet(SnippetViewSet):
         "name": _("Name"),
         "email": _("Email"),
         "seats": _("Seats"),
+        "wheelchair_spaces": _("Wheelchair spaces"),
         "get_status_display": _("Status"),
         "performance": _("Performance"),
     }
@@ -558,6 +568,7 @@ class WaitingListViewSet(SnippetViewSet):
         "name",
         "email",
         "seats",
+        "wheelchair_spaces",
         "status",
         "created_at",
         "link_expires_at",
@@ -574,8 +585,153 @@ class WaitingListViewSet(SnippetViewSet):
         return WaitingListPlace.objects.with_position().select_related("performance__show")
 
 
+class GroupRequestFilterSet(WagtailFilterSet):
+    performance = django_filters.ModelChoiceFilter(
+        label=_("Performance"),
+        # The performances with a group request only.
+        queryset=Performance.objects.filter(group_requests__isnull=False)
+        .distinct()
+        .select_related("show")
+        .order_by("-starts_at"),
+    )
+    handled = django_filters.BooleanFilter(label=_("Handled"), method="filter_handled")
+
+    class Meta:
+        model = GroupRequest
+        fields = ["performance"]
+
+    def filter_handled(self, queryset, name, value):
+        return queryset.filter(handled_at__isnull=not value)
+
+
+class GroupRequestPermissionPolicy(ReservationPermissionPolicy):
+    """Group requests are made by visitors and kept until their personal data is erased:
+    nobody adds or deletes them here. The "Box office" group may view them and change them,
+    which only marks them handled (migration 0008_group_requests)."""
+
+
+class GroupRequestAdminForm(WagtailAdminModelForm):
+    """The box office marks a request handled; the request itself is shown, not edited."""
+
+    handled = forms.BooleanField(
+        label=_("Handled"),
+        required=False,
+        help_text=_("Tick once the box office has answered the request."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["handled"] = self.instance.is_handled
+
+
+class GroupRequestEditView(EditView):
+    def save_instance(self):
+        """Save only when it was handled, so that an erasure meanwhile is never undone."""
+        instance = self.form.instance
+        if not self.form.cleaned_data["handled"]:
+            instance.handled_at = None
+        elif instance.handled_at is None:
+            instance.handled_at = timezone.now()
+        instance.save(update_fields=["handled_at"])
+        self.has_content_changes = self.form.has_changed()
+        log(instance=instance, action="wagtail.edit", content_changed=self.has_content_changes)
+        return instance
+
+
+def handled(group_request):
+    if group_request.handled_at is None:
+        return "—"
+    return date_format(timezone.localtime(group_request.handled_at), "D j M Y, H:i")
+
+
+class GroupRequestViewSet(SnippetViewSet):
+    """Requests for more seats than one booking may hold, as the box office gets them by email:
+    who, how many, for which performance, and whether someone has answered. Nothing is
+    reserved by a request; the box office marks it handled on its edit page."""
+
+    model = GroupRequest
+    icon = "group"
+    menu_label = _("Group requests")
+    edit_view_class = GroupRequestEditView
+    filterset_class = GroupRequestFilterSet
+    search_fields = ["name", "email", "phone", "message"]
+    search_backend_name = None
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    ordering = ["-created_at", "-pk"]
+    list_display = [
+        "performance",
+        Column("name", label=_("Name"), sort_key="name"),
+        Column("email", label=_("Email")),
+        Column("phone", label=_("Phone")),
+        Column("seats", label=_("Seats"), sort_key="seats"),
+        DateColumn("created_at", label=_("Requested at"), sort_key="created_at"),
+        Column("handled_at", label=_("Handled"), accessor=handled, sort_key="handled_at"),
+    ]
+    list_export = [
+        "performance",
+        "name",
+        "email",
+        "phone",
+        "seats",
+        "message",
+        "created_at",
+        "handled_at",
+    ]
+    export_headings = {
+        "performance": _("Performance"),
+        "name": _("Name"),
+        "email": _("Email"),
+        "phone": _("Phone"),
+        "seats": _("Seats"),
+        "message": _("Message"),
+        "created_at": _("Requested at"),
+        "handled_at": _("Handled at"),
+    }
+    export_filename = "group-requests"
+    edit_handler = ObjectList(
+        [
+            FieldPanel("performance", read_only=True),
+            FieldRowPanel(
+                [FieldPanel("name", read_only=True), FieldPanel("seats", read_only=True)]
+            ),
+            FieldRowPanel(
+                [FieldPanel("email", read_only=True), FieldPanel("phone", read_only=True)]
+            ),
+            FieldPanel("message", read_only=True),
+            FieldPanel("created_at", read_only=True),
+            FieldPanel("handled"),
+        ],
+        base_form_class=GroupRequestAdminForm,
+    )
+    inspect_view_fields = [
+        "performance",
+        "name",
+        "email",
+        "phone",
+        "seats",
+        "message",
+        "created_at",
+        "handled_at",
+        "personal_data_erased_at",
+    ]
+
+    @property
+    def permission_policy(self):
+        return GroupRequestPermissionPolicy(self.model)
+
+    def get_queryset(self, request):
+        return GroupRequest.objects.select_related("performance__show")
+
+
 class BoxOfficeGroup(SnippetViewSetGroup):
     menu_label = _("Box office")
     menu_icon = "calendar"
     menu_order = 150
-    items = (PerformanceViewSet, ReservationViewSet, WaitingListViewSet, VenueViewSet)
+    items = (
+        PerformanceViewSet,
+        ReservationViewSet,
+        WaitingListViewSet,
+        GroupRequestViewSet,
+        VenueViewSet,
+    )

@@ -10,7 +10,7 @@ from wagtail.log_actions import LogFormatter
 from wagtail.snippets.models import register_snippet
 
 from booking import admin_views, services
-from booking.models import Performance, Reservation
+from booking.models import GroupRequest, Performance, Reservation
 from booking.viewsets import BoxOfficeGroup
 
 register_snippet(BoxOfficeGroup)
@@ -105,4 +105,14 @@ def keep_reservations(request, instances):
     if any(isinstance(instance, Reservation) for instance in instances):
         messages.error(request, _("Bookings cannot be deleted: cancel them instead."))
         return redirect("wagtailsnippets_booking_reservation:list")
+    return None
+
+
+@hooks.register("before_delete_snippet")
+def keep_group_requests(request, instances):
+    """Group requests are never deleted, not even in bulk: they are marked handled, and their
+    personal data is erased with the bookings'."""
+    if any(isinstance(instance, GroupRequest) for instance in instances):
+        messages.error(request, _("Group requests cannot be deleted: mark them handled instead."))
+        return redirect("wagtailsnippets_booking_grouprequest:list")
     return None

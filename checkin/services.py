@@ -66,6 +66,9 @@ class TicketState(models.TextChoices):
     EXPIRED = "expired", _("Expired: the booking was never confirmed.")
 
 
+# Said after the sentence of a party that booked a wheelchair space.
+WHEELCHAIR_NOTE = _("With a wheelchair space: show them the way to it.")
+
 # The states in which the door may see the party's name: this performance's own parties.
 NAMED_STATES = (TicketState.VALID, TicketState.CHECKED_IN, TicketState.ALREADY_CHECKED_IN)
 
@@ -98,7 +101,10 @@ class TicketCheck:
             details = {"performance": reservation.performance}
         else:
             return str(self.state.label)
-        return self.state.label % details
+        message = self.state.label % details
+        if self.state in NAMED_STATES and reservation.wheelchair_spaces:
+            message = f"{message} {WHEELCHAIR_NOTE}"
+        return message
 
 
 class CheckInRefused(Refused):

@@ -36,6 +36,7 @@ def as_json(check):
         data["reservation"].update(
             name=reservation.name,
             seats=reservation.seats,
+            wheelchair_spaces=reservation.wheelchair_spaces,
             show=reservation.show_title,
             action=ngettext(
                 "Check in %(seats)d person", "Check in %(seats)d people", reservation.seats

@@ -210,3 +210,16 @@ def test_an_offer_confirmed_while_the_public_books_never_overbooks(sold_out_with
     assert sum(isinstance(result, Reservation) for result in results[1:]) == 1
     assert all(isinstance(r, Reservation | services.SoldOut) for r in results), results
     assert held_and_confirmed(performance) == (0, 5)  # capacity 4 + 1, exactly
+
+
+def test_wheelchair_bookings_racing_for_one_space_confirm_one():
+    show = make_show(make_show_index(ensure_home_page()))
+    performance = make_performance(show, venue_capacity=50, venue_wheelchair_spaces=1)
+    links = [book(performance, seats=1, wheelchair_spaces=1) for _ in range(12)]
+
+    results = run_at_once([lambda token=link.token: services.confirm(token) for link in links])
+
+    assert sum(isinstance(result, Reservation) for result in results) == 1
+    assert all(isinstance(r, Reservation | services.SoldOut) for r in results), results
+    counted = Performance.objects.with_seat_counts().get(pk=performance.pk)
+    assert counted.confirmed_wheelchair_spaces == 1

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 from wagtail.models import Page, PageViewRestriction, Site
 
-from booking.models import Reservation, ReservationStatus
+from booking.models import GroupRequest, Performance, Reservation, ReservationStatus
 from tests.booking.factories import book, make_performance
 from tests.fuzz.harness import (
     Rows,
@@ -113,13 +113,36 @@ def valid_booking(**changes):
     return list({**VALID_BOOKING, **changes}.items())
 
 
+# A group request: more seats than the open performance's limit (4), a phone and a message.
+VALID_GROUP_REQUEST = {
+    **VALID_BOOKING,
+    "seats": "12",
+    "phone": "+39 06 1234 5678",
+    "message": "A school class.\nTwo teachers.",
+}
+GROUP_HOSTILE_VALUES = {
+    **HOSTILE_VALUES,
+    "seats": st.one_of(
+        st.sampled_from(["1", "4", "5", "6", "7", "500", "501", "32768"]), number_text, any_text
+    ),
+    "phone": st.one_of(
+        any_text, st.sampled_from(["", "12345", "+39 (06) 123-456", "1" * 21, "1" * 41])
+    ),
+    "message": st.one_of(field_value, st.text(min_size=995, max_size=1005)),
+}
+# The performances a group request may be for, and the show whose page sends it: those open
+# for booking, the sold-out one included (a request holds no seats).
+GROUP_REQUESTABLE = {**BOOKABLE_PERFORMANCES, WAITING_LIST: Row("show")}
+
+
 @st.composite
-def booking_fields(draw):
-    """A valid booking with a few fields dropped, replaced or repeated, and strays added."""
-    fields = {name: [value] for name, value in VALID_BOOKING.items()}
+def booking_fields(draw, valid=VALID_BOOKING, hostile=HOSTILE_VALUES):
+    """A valid booking (or `valid` form) with a few fields dropped, replaced or repeated, and
+    strays added."""
+    fields = {name: [value] for name, value in valid.items()}
     for name in draw(st.lists(st.sampled_from(list(fields)), max_size=4)):
         how = draw(st.sampled_from(["replace", "drop", "repeat"]))
-        value = draw(HOSTILE_VALUES[name])
+        value = draw(hostile[name])
         fields[name] = {"replace": [value], "drop": [], "repeat": [*fields[name], value]}[how]
     pairs = [(name, value) for name, values in fields.items() for value in values]
     return draw(st.permutations(pairs + draw(stray_fields)))
@@ -326,6 +349,71 @@ class PublicSiteFuzzTest(TestCase):
             assert row["status"] == ReservationStatus.JOINING, row
             assert self.performances[row["performance_id"]] == WAITING_LIST, row
             assert is_visible(row["name"]), row
+
+    @given(
+        show=st.one_of(st.just(Row("show")), st.sampled_from(SHOWS)),
+        fields=booking_fields(VALID_GROUP_REQUEST, GROUP_HOSTILE_VALUES),
+        encoding=form_encoding,
+        headers=fetch_headers(),
+        performance=st.sampled_from(PERFORMANCES),
+    )
+    @example(Row("show"), list(VALID_GROUP_REQUEST.items()), PLAIN_FORM, SAME_ORIGIN, OPEN)
+    @example(
+        Row("show"),
+        list({**VALID_GROUP_REQUEST, "seats": "4"}.items()),
+        PLAIN_FORM,
+        SAME_ORIGIN,
+        OPEN,
+    )
+    def test_the_group_request_form_never_fails_and_only_a_valid_request_writes(
+        self, show, fields, encoding, headers, performance
+    ):
+        # The group request's form: the booking form's fields and a phone and a message, under
+        # the prefix "group".
+        pairs = [
+            ("group-" + name, self.resolve(performance if value == OPEN else value))
+            for name, value in fields
+        ]
+        body, content_type = encoding.encode(pairs)
+        headers = {name: as_wsgi(value) for name, value in headers.items()}
+        before = Rows.now()
+        response = send(
+            browser(),
+            "POST",
+            reverse("booking:group_request", args=[self.pks[show]]),
+            body,
+            content_type,
+            **as_environ(headers),
+        )
+        accepted = response.status_code == 302 and response["Location"] == reverse(
+            "booking:group_request_sent"
+        )
+        if not accepted:
+            assert_wrote_nothing(before, response)
+            return
+        assert show in BOOKABLE_SHOWS, f"asked through {show.name}"
+        assert not sent_cross_site(headers), f"asked from another site: {headers}"
+        privacy = last_value(pairs, "group-privacy_acknowledged")
+        assert privacy is not None and privacy.strip().lower() not in UNTICKED, privacy
+        written = Rows.now().written_since(before)
+        requests = written.pop(GroupRequest._meta.label, {})
+        assert len(requests) <= 1, requests
+        for pk, (old, row) in requests.items():
+            assert old is None, f"a group request changed: {old} → {row}"
+            performance = self.performances[row["performance_id"]]
+            assert GROUP_REQUESTABLE.get(performance) == show, row
+            limit = Performance.objects.get(pk=row["performance_id"]).max_seats_per_booking
+            assert row["seats"] > limit, row
+            assert is_visible(row["name"]), row
+            # Beside it only its own email to the box office, and that email's task.
+            for label, rows in written.items():
+                for old_row, new in rows.values():
+                    assert old_row is None, f"{label} changed: {old_row} → {new}"
+                    assert new.get("group_request_id", pk) == pk, f"{label} added {new}"
+                    assert new.get("reservation_id") is None, f"{label} added {new}"
+                    assert label.startswith(("booking.", "django_tasks_database.")), label
+        if not requests:
+            assert not written, written
 
     @given(params=query(q=st.one_of(st.just("show"), any_text), page=field_value))
     @example("q=%00")
