@@ -42,4 +42,7 @@ urlpatterns = [
     path("booking/reservation/confirm/", views.confirm, name="confirm"),
     path("booking/reservation/cancel/", views.cancel, name="cancel"),
     path("booking/reservation/calendar.ics", views.calendar, name="calendar"),
+    # Calendar feeds to subscribe to: public, cacheable, no personal data.
+    path("calendar/season.ics", views.season_calendar, name="season_calendar"),
+    path("calendar/show/<int:show_id>.ics", views.show_calendar, name="show_calendar"),
 ]

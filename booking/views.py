@@ -12,11 +12,12 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from wagtail import hooks
 
-from booking import emails, services, tickets
+from booking import emails, feeds, services, tickets
 from booking.forms import BookingForm, GroupRequestForm, WaitingListForm
 from booking.http import (
     LINK_COOKIE,
@@ -31,7 +32,7 @@ from booking.http import (
     set_booking_cookie,
 )
 from booking.models import EmailKind, Performance, Reservation, ReservationStatus
-from website.models import ShowPage
+from website.models import CompanySettings, ShowPage
 
 
 def reservation_for_request(request):
@@ -301,14 +302,49 @@ def cancel(request):
     )
 
 
+FEED_MAX_AGE = 15 * 60
+
+
+@require_safe
+def season_calendar(request):
+    """The season's calendar feed: every listed performance (booking/feeds.py)."""
+    company = CompanySettings.load()
+    name = _("%(company)s: the season") % {"company": company.company_name}
+    return calendar_response(
+        feeds.calendar_feed(
+            feeds.season_performances(), name=name, company_name=company.company_name
+        ),
+        "season.ics",
+    )
+
+
+@require_safe
+def show_calendar(request, show_id):
+    """One show's calendar feed, for a show the public may see."""
+    show = get_object_or_404(ShowPage.objects.live().public(), pk=show_id)
+    company = CompanySettings.load()
+    name = f"{show.title} · {company.company_name}"
+    return calendar_response(
+        feeds.calendar_feed(
+            feeds.show_performances(show), name=name, company_name=company.company_name
+        ),
+        f"{show.slug}.ics",
+    )
+
+
+def calendar_response(ics, filename):
+    response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    patch_cache_control(response, public=True, max_age=FEED_MAX_AGE)
+    return response
+
+
 @private
 @require_safe
 def calendar(request):
     reservation = reservation_for_request(request)
     if reservation is None or reservation.status != ReservationStatus.CONFIRMED:
         raise Http404
-    from website.models import CompanySettings
-
     response = HttpResponse(
         tickets.calendar_file(reservation, CompanySettings.load().company_name),
         content_type="text/calendar; charset=utf-8",

@@ -8,6 +8,7 @@ import json
 
 from django import template
 from django.conf import settings
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -15,6 +16,7 @@ from django.utils.translation import ngettext
 
 from booking.forms import BookingForm, GroupRequestForm, WaitingListForm, initial_performance
 from booking.models import BookingState, Performance
+from booking.tickets import absolute_url
 
 register = template.Library()
 
@@ -160,3 +162,19 @@ def theater_events_json_ld(show, performances):
         return ""
     data = json.dumps(events, ensure_ascii=False).translate(JSON_SCRIPT_ESCAPES)
     return mark_safe(f'<script type="application/ld+json">{data}</script>')
+
+
+@register.inclusion_tag("booking/calendar_subscribe.html")
+def calendar_subscribe(show=None):
+    """Links to subscribe to the season's calendar feed, or to one show's (booking/feeds.py)."""
+    if show is None:
+        path = reverse("booking:season_calendar")
+    else:
+        path = reverse("booking:show_calendar", args=[show.pk])
+    feed_url = absolute_url(path)
+    return {
+        "show": show,
+        "feed_url": feed_url,
+        # webcal:// asks the device's calendar app to subscribe rather than download.
+        "webcal_url": "webcal://" + feed_url.split("://", 1)[1],
+    }
