@@ -54,16 +54,11 @@ def calendar_feed(performances, *, name, company_name):
 
 
 def performance_event(performance, now):
+    """The feed's event of a performance: its state for everyone (needs with_seat_counts())."""
     show, venue = performance.show, performance.venue
-    event = Event()
-    event.add("uid", f"performance-{performance.pk}@{site_domain()}")
-    event.add("dtstamp", now)
-    event.add("dtstart", performance.starts_at)
-    duration = show.duration_minutes
-    event.add("duration", datetime.timedelta(minutes=duration) if duration else DEFAULT_DURATION)
-    event.add("summary", show.title)
-    event.add("location", f"{venue.name}, {venue.one_line_address}")
-    event.add("url", performance_url(performance))
+    event = calendar_event(
+        performance, uid=f"performance-{performance.pk}@{site_domain()}", now=now
+    )
     cancelled = performance.booking_state == BookingState.CANCELLED
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     description = [performance.booking_state.label]
@@ -72,6 +67,22 @@ def performance_event(performance, now):
     if venue.access_notes:
         description.append(f"{_('Getting there')}: {venue.access_notes}")
     event.add("description", "\n".join(str(line) for line in description))
+    return event
+
+
+def calendar_event(performance, *, uid, now):
+    """A performance as a calendar event: when, how long, what and where; the feeds and the
+    booker's own .ics (booking/tickets.py) add what is theirs."""
+    show, venue = performance.show, performance.venue
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", now)
+    event.add("dtstart", performance.starts_at)
+    duration = show.duration_minutes
+    event.add("duration", datetime.timedelta(minutes=duration) if duration else DEFAULT_DURATION)
+    event.add("summary", show.title)
+    event.add("location", f"{venue.name}, {venue.one_line_address}")
+    event.add("url", performance_url(performance))
     return event
 
 

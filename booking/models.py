@@ -513,14 +513,10 @@ class Reservation(models.Model):
         return (now or timezone.now()) >= self.offer_expires_at
 
     def position_in_line(self):
-        """Its place on its performance's waiting list, from 1 (needs status WAITING)."""
-        ahead = Reservation.objects.filter(
-            performance=self.performance_id, status=ReservationStatus.WAITING
-        ).filter(
-            Q(waiting_since__lt=self.waiting_since)
-            | Q(waiting_since=self.waiting_since, pk__lt=self.pk)
-        )
-        return ahead.count() + 1
+        """Its place on its performance's waiting list, from 1 (needs status WAITING), as the
+        box office's listing numbers it (WaitingListQuerySet.with_position)."""
+        places = WaitingListPlace.objects.with_position()
+        return places.values_list("position", flat=True).get(pk=self.pk)
 
 
 class GroupRequest(models.Model):
@@ -690,9 +686,9 @@ class BookingEmail(models.Model):
 class WaitingListQuerySet(ReservationQuerySet):
     def with_position(self):
         """Annotate `position`: a waiting place's rank in its performance's line, 1 for the
-        next to be offered seats, as `Reservation.position_in_line()` counts it for the booker
-        and `offer_freed_seats` goes through the line (`waiting_since`, then pk). None for a
-        place still joining (its email link unused) or already offered seats.
+        next to be offered seats, in the order `offer_freed_seats` goes through the line
+        (`waiting_since`, then pk); `Reservation.position_in_line()` reads it for the booker.
+        None for a place still joining (its email link unused) or already offered seats.
 
         Counted over the whole line, not over the rows a query keeps: a window function
         (ROW_NUMBER) numbers only the rows that a search or a filter lets through, and a search

@@ -210,6 +210,23 @@ def link_kind(reservation):
     return EmailKind.CONFIRMATION_LINK
 
 
+def lock_bookable(performance_id, now):
+    """The performance, locked for this transaction, if it takes bookings at `now`; every
+    booking, place in line and group request starts here."""
+    performance = Performance.objects.select_for_update().filter(pk=performance_id).first()
+    if performance is None or not performance.is_open_for_booking(now):
+        raise PerformanceNotBookable()
+    return performance
+
+
+def check_party_size(performance, seats):
+    if seats > performance.max_seats_per_booking:
+        raise TooManySeats(
+            _("At most %(limit)d seats per booking for this performance.")
+            % {"limit": performance.max_seats_per_booking}
+        )
+
+
 def request_booking(performance_id, *, name, email, seats, wheelchair_spaces=0, now=None):
     """Create a pending reservation and queue the email with its confirmation link.
 
@@ -220,14 +237,8 @@ def request_booking(performance_id, *, name, email, seats, wheelchair_spaces=0, 
     """
     now = now or timezone.now()
     with transaction.atomic():
-        performance = Performance.objects.select_for_update().filter(pk=performance_id).first()
-        if performance is None or not performance.is_open_for_booking(now):
-            raise PerformanceNotBookable()
-        if seats > performance.max_seats_per_booking:
-            raise TooManySeats(
-                _("At most %(limit)d seats per booking for this performance.")
-                % {"limit": performance.max_seats_per_booking}
-            )
+        performance = lock_bookable(performance_id, now)
+        check_party_size(performance, seats)
         counted = performance_with_seat_counts(performance.pk)
         remaining = counted.available_seats
         if seats > remaining:
@@ -516,14 +527,8 @@ def join_waiting_list(performance_id, *, name, email, seats, wheelchair_spaces=0
     """
     now = now or timezone.now()
     with transaction.atomic():
-        performance = Performance.objects.select_for_update().filter(pk=performance_id).first()
-        if performance is None or not performance.is_open_for_booking(now):
-            raise PerformanceNotBookable()
-        if seats > performance.max_seats_per_booking:
-            raise TooManySeats(
-                _("At most %(limit)d seats per booking for this performance.")
-                % {"limit": performance.max_seats_per_booking}
-            )
+        performance = lock_bookable(performance_id, now)
+        check_party_size(performance, seats)
         counted = performance_with_seat_counts(performance.pk)
         if (
             seats <= counted.available_seats
@@ -575,9 +580,7 @@ def request_group(performance_id, *, name, email, phone, seats, message, now=Non
     now = now or timezone.now()
     with transaction.atomic():
         # Locked as a booking locks it: two identical requests at once make one.
-        performance = Performance.objects.select_for_update().filter(pk=performance_id).first()
-        if performance is None or not performance.is_open_for_booking(now):
-            raise PerformanceNotBookable()
+        performance = lock_bookable(performance_id, now)
         limit = performance.max_seats_per_booking
         if seats <= limit:
             raise GroupFitsOneBooking(

@@ -1,6 +1,5 @@
 """What a ticket is made of: the door URL in the QR code, the QR images and the calendar file."""
 
-import datetime
 import io
 
 import segno
@@ -8,8 +7,9 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
-from icalendar import Calendar, Event
+from icalendar import Calendar
 
+from booking.feeds import calendar_event, site_domain
 from booking.tokens import ticket_token
 
 # Medium error correction survives a scratched print or a cracked phone screen; the quiet
@@ -65,21 +65,13 @@ def qr_png(reservation):
 
 def calendar_file(reservation, company_name):
     """An .ics file with the performance as an event, in UTC so every calendar agrees."""
-    performance = reservation.performance
-    show = performance.show
-    venue = performance.venue
     calendar = Calendar()
     calendar.add("prodid", f"-//{company_name}//Booking//EN")
     calendar.add("version", "2.0")
     calendar.add("method", "PUBLISH")
-    event = Event()
-    event.add("uid", f"{reservation.reference}@{settings.WAGTAILADMIN_BASE_URL.split('://')[-1]}")
-    event.add("dtstamp", timezone.now())
-    event.add("dtstart", performance.starts_at)
-    if show.duration_minutes:
-        event.add("duration", datetime.timedelta(minutes=show.duration_minutes))
-    event.add("summary", show.title)
-    event.add("location", f"{venue.name}, {venue.one_line_address}")
+    event = calendar_event(
+        reservation.performance, uid=f"{reservation.reference}@{site_domain()}", now=timezone.now()
+    )
     event.add(
         "description",
         ngettext(
@@ -89,6 +81,5 @@ def calendar_file(reservation, company_name):
         )
         % {"reference": reservation.reference, "seats": reservation.seats},
     )
-    event.add("url", show.full_url)
     calendar.add_component(event)
     return calendar.to_ical()

@@ -56,10 +56,16 @@ def book(request, show_id):
     A GET leads to the show page: it is where Wagtail's password form and login send a visitor
     back after they turned a booking away.
     """
+    return show_page_form(request, show_id, anchor="tickets", handle=book_or_show_errors)
+
+
+def show_page_form(request, show_id, *, anchor, handle):
+    """Where each of the show page's forms posts: `handle(show_page, request, args, kwargs)`
+    runs behind the page's own hooks, and a GET leads back to the form on the page."""
     show_page = get_object_or_404(ShowPage.objects.live(), pk=show_id)
     if request.method in SAFE_METHODS:
-        return redirect(f"{show_page.url}#tickets")
-    return serve_behind_page_hooks(request, show_page, book_or_show_errors)
+        return redirect(f"{show_page.url}#{anchor}")
+    return serve_behind_page_hooks(request, show_page, handle)
 
 
 def book_or_show_errors(show_page, request, args, kwargs):
@@ -74,10 +80,7 @@ def book_or_show_errors(show_page, request, args, kwargs):
 def join_waiting_list(request, show_id):
     """The show page's waiting-list form, served as `book` is: ask for a place in line of a
     sold-out performance, or show the page with the errors."""
-    show_page = get_object_or_404(ShowPage.objects.live(), pk=show_id)
-    if request.method in SAFE_METHODS:
-        return redirect(f"{show_page.url}#waiting-list")
-    return serve_behind_page_hooks(request, show_page, join_or_show_errors)
+    return show_page_form(request, show_id, anchor="waiting-list", handle=join_or_show_errors)
 
 
 def join_or_show_errors(show_page, request, args, kwargs):
@@ -125,10 +128,9 @@ def show_page_again(show_page, request, form, form_name):
 def group_request(request, show_id):
     """The show page's group request form, served as `book` is: send the box office a request
     for more seats than one booking may hold, or show the page with the errors."""
-    show_page = get_object_or_404(ShowPage.objects.live(), pk=show_id)
-    if request.method in SAFE_METHODS:
-        return redirect(f"{show_page.url}#group-request")
-    return serve_behind_page_hooks(request, show_page, request_group_or_show_errors)
+    return show_page_form(
+        request, show_id, anchor="group-request", handle=request_group_or_show_errors
+    )
 
 
 def request_group_or_show_errors(show_page, request, args, kwargs):

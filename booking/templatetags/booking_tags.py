@@ -57,7 +57,7 @@ def booking_panel(context, page):
         "settings": context.get("settings"),
         "performances": performances,
         "booking_form": form,
-        "bookable": any(p.booking_state == BookingState.OPEN for p in performances),
+        "bookable": bool(on_sale),
         "group_performances": on_sale,
         "group_form": group_form,
         # The one limit of every performance on sale, or None when they differ.

@@ -195,6 +195,11 @@ def is_visible(name):
     return any(unicodedata.category(character)[0] in "LNPS" for character in name)
 
 
+def lands_on(response, url_name):
+    """Whether the form was accepted: redirected to the page its success leads to."""
+    return response.status_code == 302 and response["Location"] == reverse(url_name)
+
+
 def last_value(pairs, name):
     values = [value for key, value in pairs if key == name]
     return values[-1] if values else None
@@ -243,6 +248,20 @@ class PublicSiteFuzzTest(TestCase):
     def resolve(self, value):
         return str(self.pks[value]) if isinstance(value, Row) else value
 
+    def prefixed(self, prefix, fields, performance):
+        """A show-page form's fields under its prefix, its performance in place of OPEN."""
+        return [
+            (f"{prefix}-{name}", self.resolve(performance if value == OPEN else value))
+            for name, value in fields
+        ]
+
+    def post_form(self, url_name, show, pairs, encoding, headers):
+        """POST one of the show page's forms for `show`, as a browser with `headers` would."""
+        body, content_type = encoding.encode(pairs)
+        headers = {name: as_wsgi(value) for name, value in headers.items()}
+        url = reverse(url_name, args=[self.pks[show]])
+        return send(browser(), "POST", url, body, content_type, **as_environ(headers))
+
     @given(
         show=st.one_of(st.just(Row("show")), st.sampled_from(SHOWS)),
         fields=booking_fields(),
@@ -263,21 +282,9 @@ class PublicSiteFuzzTest(TestCase):
         self, show, fields, encoding, headers
     ):
         pairs = [(name, self.resolve(value)) for name, value in fields]
-        body, content_type = encoding.encode(pairs)
-        headers = {name: as_wsgi(value) for name, value in headers.items()}
         before = Rows.now()
-        response = send(
-            browser(),
-            "POST",
-            reverse("booking:book", args=[self.pks[show]]),
-            body,
-            content_type,
-            **as_environ(headers),
-        )
-        accepted = response.status_code == 302 and response["Location"] == reverse(
-            "booking:requested"
-        )
-        if not accepted:
+        response = self.post_form("booking:book", show, pairs, encoding, headers)
+        if not lands_on(response, "booking:requested"):
             assert_wrote_nothing(before, response)
             return
         assert show in BOOKABLE_SHOWS, f"booked through {show.name}"
@@ -319,25 +326,10 @@ class PublicSiteFuzzTest(TestCase):
         self, show, fields, encoding, headers, performance
     ):
         # The waiting list's form is the booking form under the prefix "waitlist".
-        pairs = [
-            ("waitlist-" + name, self.resolve(performance if value == OPEN else value))
-            for name, value in fields
-        ]
-        body, content_type = encoding.encode(pairs)
-        headers = {name: as_wsgi(value) for name, value in headers.items()}
+        pairs = self.prefixed("waitlist", fields, performance)
         before = Rows.now()
-        response = send(
-            browser(),
-            "POST",
-            reverse("booking:join_waiting_list", args=[self.pks[show]]),
-            body,
-            content_type,
-            **as_environ(headers),
-        )
-        accepted = response.status_code == 302 and response["Location"] == reverse(
-            "booking:requested"
-        )
-        if not accepted:
+        response = self.post_form("booking:join_waiting_list", show, pairs, encoding, headers)
+        if not lands_on(response, "booking:requested"):
             assert_wrote_nothing(before, response)
             return
         assert show == Row("show"), f"joined a line through {show.name}"
@@ -370,25 +362,10 @@ class PublicSiteFuzzTest(TestCase):
     ):
         # The group request's form: the booking form's fields and a phone and a message, under
         # the prefix "group".
-        pairs = [
-            ("group-" + name, self.resolve(performance if value == OPEN else value))
-            for name, value in fields
-        ]
-        body, content_type = encoding.encode(pairs)
-        headers = {name: as_wsgi(value) for name, value in headers.items()}
+        pairs = self.prefixed("group", fields, performance)
         before = Rows.now()
-        response = send(
-            browser(),
-            "POST",
-            reverse("booking:group_request", args=[self.pks[show]]),
-            body,
-            content_type,
-            **as_environ(headers),
-        )
-        accepted = response.status_code == 302 and response["Location"] == reverse(
-            "booking:group_request_sent"
-        )
-        if not accepted:
+        response = self.post_form("booking:group_request", show, pairs, encoding, headers)
+        if not lands_on(response, "booking:group_request_sent"):
             assert_wrote_nothing(before, response)
             return
         assert show in BOOKABLE_SHOWS, f"asked through {show.name}"
