@@ -94,6 +94,7 @@ HOSTILE_VALUES = {
     "privacy_acknowledged": st.one_of(
         st.sampled_from(["1", "true", "ON", *sorted(UNTICKED)]), any_text
     ),
+    "wheelchair_space": st.one_of(st.sampled_from(["on", "ON", "1", "true", "off"]), any_text),
     "website": field_value,
 }
 
@@ -104,6 +105,7 @@ VALID_BOOKING = {
     "email": "ada@example.org",
     "seats": "2",
     "privacy_acknowledged": "on",
+    "wheelchair_space": "",
     "website": "",
 }
 
@@ -217,7 +219,9 @@ class PublicSiteFuzzTest(TestCase):
             page=restricted_show, restriction_type=PageViewRestriction.PASSWORD, password="x"
         )
         performances = {
-            OPEN: make_performance(show, venue_capacity=20, max_seats_per_booking=4),
+            OPEN: make_performance(
+                show, venue_capacity=20, venue_wheelchair_spaces=1, max_seats_per_booking=4
+            ),
             Row("sold-out performance"): make_performance(
                 show, venue_capacity=10, manually_occupied_seats=10
             ),
@@ -293,9 +297,10 @@ class PublicSiteFuzzTest(TestCase):
         assert privacy is not None and privacy.strip().lower() not in UNTICKED, (
             f"booked with privacy_acknowledged={privacy!r}"
         )
-        self.assert_wrote_one_pending_booking(before, show)
+        wheelchair = last_value(pairs, "wheelchair_space") == "on"
+        self.assert_wrote_one_pending_booking(before, show, wheelchair)
 
-    def assert_wrote_one_pending_booking(self, before, show):
+    def assert_wrote_one_pending_booking(self, before, show, wheelchair):
         """One reservation added or updated, pending, for a bookable performance of the show;
         beside it only its own queued emails. A repeated identical booking writes nothing."""
         written = Rows.now().written_since(before)
@@ -303,6 +308,8 @@ class PublicSiteFuzzTest(TestCase):
         assert len(reservations) <= 1, reservations
         for pk, (__, row) in reservations.items():
             assert row["status"] == ReservationStatus.PENDING, row
+            # Only the "on" of a ticked checkbox asks for a wheelchair space.
+            assert row["wheelchair_spaces"] == int(wheelchair), row
             performance = self.performances[row["performance_id"]]
             assert BOOKABLE_PERFORMANCES.get(performance) == show, row
             assert is_visible(row["name"]), f"booked under the name {row['name']!r}"
@@ -418,7 +425,9 @@ class PublicSiteFuzzTest(TestCase):
 
     @given(
         method=st.sampled_from(["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "FUZZ"]),
-        prefix=st.sampled_from(["/", "/booking/show/", "/search/", "/b/", "/t/", "/booking/"]),
+        prefix=st.sampled_from(
+            ["/", "/booking/show/", "/search/", "/b/", "/t/", "/booking/", "/calendar/show/"]
+        ),
         segments=st.lists(st.one_of(any_text, number_text, st.binary(max_size=20)), max_size=3),
         slash=st.booleans(),
     )
