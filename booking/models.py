@@ -291,6 +291,21 @@ class Performance(models.Model):
             return BookingState.SOLD_OUT
         return BookingState.OPEN
 
+    @property
+    def public_seats_left(self):
+        """The seats left as the public sees them (the show page, the API): a number only
+        while the performance is on sale, None otherwise. Needs with_seat_counts()."""
+        if self.booking_state != BookingState.OPEN:
+            return None
+        return self.available_seats
+
+    @property
+    def public_wheelchair_spaces_left(self):
+        """The wheelchair spaces left, on the same terms, where the performance has any."""
+        if self.booking_state != BookingState.OPEN or not self.wheelchair_capacity:
+            return None
+        return self.available_wheelchair_spaces
+
 
 class ReservationQuerySet(models.QuerySet):
     def for_link_token(self, token):

@@ -45,7 +45,15 @@ if not DEBUG and not ALLOWED_HOSTS:
     )
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Other sites may read the season's public API (/api/v1/), and only that, from a browser: the
+# partner widget and anyone else's script, from the origins listed here. No credentials, only
+# reads; everything else on the site stays same-origin (docs/security-notes.md#cors).
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
+CORS_ALLOW_HEADERS = ("accept", "if-none-match")
+CORS_ALLOW_CREDENTIALS = False
+CORS_EXPOSE_HEADERS = ("ETag",)
 
 # Public base URL, used in emails and in the admin (no trailing slash, no /admin).
 WAGTAILADMIN_BASE_URL = env.str("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
@@ -73,6 +81,8 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "corsheaders",
+    # The public API's views (booking/api/) and its messages' translations.
+    "rest_framework",
     "django_tasks_db",
     "django.contrib.auth",
     "django.contrib.contenttypes",

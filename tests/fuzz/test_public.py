@@ -426,7 +426,17 @@ class PublicSiteFuzzTest(TestCase):
     @given(
         method=st.sampled_from(["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "FUZZ"]),
         prefix=st.sampled_from(
-            ["/", "/booking/show/", "/search/", "/b/", "/t/", "/booking/", "/calendar/show/"]
+            [
+                "/",
+                "/booking/show/",
+                "/search/",
+                "/b/",
+                "/t/",
+                "/booking/",
+                "/calendar/show/",
+                "/api/v1/",
+                "/api/v1/shows/",
+            ]
         ),
         segments=st.lists(st.one_of(any_text, number_text, st.binary(max_size=20)), max_size=3),
         slash=st.booleans(),
@@ -436,3 +446,32 @@ class PublicSiteFuzzTest(TestCase):
         before = Rows.now()
         response = send(browser(), method, path + "/" * slash, HTTP_SEC_FETCH_SITE="same-origin")
         assert_wrote_nothing(before, response)
+
+    @given(
+        method=st.sampled_from(["GET", "HEAD", "OPTIONS"]),
+        url=st.sampled_from(["/api/v1/performances/", "/api/v1/shows/", "/api/v1/"]),
+        params=parameters(
+            show=st.one_of(st.sampled_from(SHOWS), field_value),
+            venue=st.one_of(number_text, field_value),
+            from_date=st.one_of(st.dates().map(str), field_value),
+            to_date=st.one_of(st.dates().map(str), field_value),
+            state=st.one_of(st.sampled_from(["open", "sold_out", "closed", "cancelled"]), any_text),
+            upcoming=st.one_of(st.sampled_from(["true", "false", "1", "0"]), field_value),
+            page=st.one_of(number_text, field_value),
+            page_size=st.one_of(number_text, field_value),
+        ),
+        origin=st.one_of(st.none(), st.just("https://festival.example"), any_text),
+    )
+    @example("GET", "/api/v1/performances/", [("from_date", "0001-01-01")], None)
+    @example("GET", "/api/v1/performances/", [("to_date", "9999-12-31")], None)
+    @example("GET", "/api/v1/performances/", [("page_size", "-1"), ("page", "1e9")], None)
+    def test_the_api_never_fails_writes_nothing_and_tells_no_booker(
+        self, method, url, params, origin
+    ):
+        params = query_string([(name, self.resolve(value)) for name, value in params])
+        headers = {} if origin is None else {"HTTP_ORIGIN": as_wsgi(origin)}
+        before = Rows.now()
+        response = send(browser(), method, url, QUERY_STRING=params, **headers)
+        assert_wrote_nothing(before, response)
+        body = response.content.decode(errors="replace")
+        assert "Grace Hopper" not in body and PENDING_EMAIL not in body

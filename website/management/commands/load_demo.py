@@ -13,6 +13,7 @@ import random
 import tomllib
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -159,10 +160,22 @@ class Command(BaseCommand):
         return page
 
     def default_site_root(self):
-        home = Site.objects.get(is_default_site=True).root_page.specific
+        site = Site.objects.get(is_default_site=True)
+        self.answer_at_base_url(site)
+        home = site.root_page.specific
         if not isinstance(home, HomePage):
             raise CommandError("The default site's root page is not a HomePage; run migrate.")
         return home
+
+    def answer_at_base_url(self, site):
+        """The site's full URLs (canonical links, the sitemap, the feeds and the API) point
+        where the demo runs, WAGTAILADMIN_BASE_URL, when Wagtail can say it: its sites
+        speak HTTP on any port but HTTPS only on 443."""
+        base = urlsplit(settings.WAGTAILADMIN_BASE_URL)
+        port = base.port or {"http": 80, "https": 443}.get(base.scheme)
+        if base.hostname and (base.scheme == "http" or port == 443):
+            site.hostname, site.port = base.hostname, port
+            site.save(update_fields=["hostname", "port"])
 
     def home_page(self):
         return self.publish(self.home, **self.field_values(HomePage, CONTENT["home"]))
