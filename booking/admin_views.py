@@ -3,20 +3,25 @@
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.generic import FormView
+from django.views.generic import FormView, TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permission_policies.pages import PagePermissionPolicy
 
 from booking import services
 from booking.models import Performance, Reservation, ReservationStatus, WaitingListPlace
+from booking.tickets import absolute_url
+from website.models import CompanySettings, ShowIndexPage, ShowPage
 
 
 class BookingActionView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView):
@@ -237,3 +242,54 @@ class CancelPerformanceView(BookingActionView):
             "%(performance)s is cancelled, and %(count)d bookings with it.",
             count,
         ) % {"performance": self.object, "count": count}
+
+
+def may_share_the_season(user):
+    """Who sees the partner widget's page: the box office and the editors, who deal with
+    partner sites. Door staff have no use for it. What it shows is public anyway."""
+    return user.has_perm(
+        "booking.view_performance"
+    ) or PagePermissionPolicy().user_has_any_permission(user, {"add", "change", "publish"})
+
+
+class PartnerWidgetView(WagtailAdminTemplateMixin, TemplateView):
+    """What to send a partner site: the widget's embed code, for the season or one show, the
+    origins allowed to use it, and a live preview (booking/static/booking/widget.js)."""
+
+    page_title = gettext_lazy("Partner widget")
+    header_icon = "code"
+    template_name = "booking/admin/partner_widget.html"
+
+    def get_breadcrumbs_items(self):
+        return [*self.breadcrumbs_items, {"url": "", "label": self.get_page_title()}]
+
+    def dispatch(self, request, *args, **kwargs):
+        if not may_share_the_season(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        shows = list(ShowPage.objects.live().public().upcoming())
+        chosen = next((s for s in shows if str(s.pk) == self.request.GET.get("show")), None)
+        company = CompanySettings.load().company_name
+        if chosen is None:
+            index = ShowIndexPage.objects.live().public().first()
+            fallback_url = index.full_url if index else absolute_url("/")
+            fallback_text = _("%(company)s: the season") % {"company": company}
+        else:
+            fallback_url, fallback_text = chosen.full_url, f"{chosen.title} · {company}"
+        embed = {
+            # The name without collectstatic's hash: partners keep one URL across releases.
+            "script_url": absolute_url(f"{settings.STATIC_URL}booking/widget.js"),
+            "show": chosen,
+            "fallback_url": fallback_url,
+            "fallback_text": fallback_text,
+        }
+        return super().get_context_data(
+            shows=shows,
+            chosen=chosen,
+            embed=embed,
+            embed_code=render_to_string("booking/partner_widget_embed.html", embed).strip(),
+            allowed_origins=settings.CORS_ALLOWED_ORIGINS,
+            **kwargs,
+        )

@@ -2,9 +2,10 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect
-from django.urls import include, path
+from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 from wagtail.log_actions import LogFormatter
 from wagtail.snippets.models import register_snippet
@@ -43,12 +44,33 @@ ADMIN_URLS = [
         admin_views.OfferSeatsView.as_view(),
         name="booking_offer_seats",
     ),
+    path(
+        "booking/partner-widget/",
+        admin_views.PartnerWidgetView.as_view(),
+        name="booking_partner_widget",
+    ),
 ]
 
 
 @hooks.register("register_admin_urls")
 def register_booking_admin_urls():
     return [path("", include(ADMIN_URLS))]
+
+
+class PartnerWidgetMenuItem(MenuItem):
+    def is_shown(self, request):
+        return admin_views.may_share_the_season(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_partner_widget_menu_item():
+    return PartnerWidgetMenuItem(
+        _("Partner widget"),
+        reverse("booking_partner_widget"),
+        name="partner-widget",
+        icon_name="code",
+        order=BoxOfficeGroup.menu_order + 1,
+    )
 
 
 @hooks.register("register_log_actions")
