@@ -102,9 +102,14 @@ def running_stack(
     max_requests=1000,
     public_post_rate="10r/m",
     public_post_burst=5,
+    cors_allowed_origins=(),
 ):
     """Start a fresh database, `backends` gunicorns, the email worker and nginx; stop and drop
-    them afterwards."""
+    them afterwards.
+
+    `cors_allowed_origins`: the sites whose scripts may read the API (CORS_ALLOWED_ORIGINS);
+    none by default, as in production until some are set.
+    """
     workdir = Path(workdir)
     for folder in ("logs", "static", "media", "mail", "nginx", "tls"):
         (workdir / folder).mkdir(exist_ok=True)
@@ -140,6 +145,7 @@ def running_stack(
             "GUNICORN_WORKERS": str(workers),
             "GUNICORN_MAX_REQUESTS": str(max_requests),
             "LOG_LEVEL": "INFO",
+            "CORS_ALLOWED_ORIGINS": ",".join(cors_allowed_origins),
         }
         stack = Stack(https, http_port, https_port, backend_ports, workdir, env, processes)
         stack.manage("migrate", "--noinput")

@@ -54,6 +54,8 @@ CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
 CORS_ALLOW_HEADERS = ("accept", "if-none-match")
 CORS_ALLOW_CREDENTIALS = False
 CORS_EXPOSE_HEADERS = ("ETag",)
+# A browser may reuse a preflight's answer for a day.
+CORS_PREFLIGHT_MAX_AGE = 86400
 
 # Public base URL, used in emails and in the admin (no trailing slash, no /admin).
 WAGTAILADMIN_BASE_URL = env.str("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")

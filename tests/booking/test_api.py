@@ -337,6 +337,7 @@ def test_a_preflight_allows_reads_only(client, index, partner):
     assert preflight["Access-Control-Allow-Origin"] == PARTNER
     assert preflight["Access-Control-Allow-Methods"] == "GET, HEAD, OPTIONS"
     assert preflight["Access-Control-Allow-Headers"] == "accept, if-none-match"
+    assert preflight["Access-Control-Max-Age"] == "86400"
     assert not preflight.has_header("Access-Control-Allow-Credentials")
 
 
