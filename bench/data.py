@@ -43,21 +43,30 @@ def emailed_links(addresses):
     return [links[address] for address in addresses]
 
 
-def show_with(count, title):
+def show_with(count, title, opening=soon):
+    """A published show with `count` performances, one a day from `opening`."""
     show = index.add_child(
         instance=ShowPage(
-            title=title, slug=title.lower().replace(" ", "-"), opening_date=soon.date()
+            title=title, slug=title.lower().replace(" ", "-"), opening_date=opening.date()
         )
     )
     show.save_revision().publish()
     for number in range(count):
         Performance.objects.create(
-            show=show, venue=venue, starts_at=soon + datetime.timedelta(days=number)
+            show=show, venue=venue, starts_at=opening + datetime.timedelta(days=number)
         )
     return show
 
 
 shows = {count: show_with(count, f"Bench {count}").url for count in (1, 10, 20)}
+
+# The rest of a season, for the API's list of performances: eight more shows of twelve
+# evenings, one opening a fortnight. With the demo's evenings, the three shows above and the
+# rush and door performances below, about 150 performances are listed (the count is printed
+# with the results): three pages of the API's 50, so each request renders a full page and
+# counts them all.
+for number in range(1, 9):
+    show_with(12, f"Bench season {number}", opening=soon + datetime.timedelta(days=14 * number))
 
 rush = []
 for round_number in range(ROUNDS):
@@ -90,4 +99,8 @@ for round_number in range(ROUNDS):
     ]
     door.append({"performance": performance.pk, "codes": codes})
 
-print("BENCH-DATA " + json.dumps({"shows": shows, "rush": rush, "door": door}))
+listed = Performance.objects.listed().count()
+print(
+    "BENCH-DATA "
+    + json.dumps({"shows": shows, "rush": rush, "door": door, "listed_performances": listed})
+)

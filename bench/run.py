@@ -46,6 +46,10 @@ MEMORY_REQUESTS = 10_000
 DIRECT = {"Host": SERVER_NAME, "X-Forwarded-Proto": "https"}
 # An anonymous visitor whose (stale) session cookie keeps the page out of the micro-cache.
 UNCACHED = {"Cookie": "sessionid=bench"}
+# The public API, read by a partner site's script: the browser sends its Origin, which nginx's
+# cache key holds (one shared copy per origin) and Django answers with CORS headers.
+API_PERFORMANCES = "/api/v1/performances/"
+API_ORIGIN = "https://partner.example"
 
 
 def wrk(url, connections=32, seconds=SECONDS, headers=None):
@@ -303,6 +307,7 @@ def main():
             max_requests=0,
             public_post_rate="100000r/s",
             public_post_burst=100000,
+            cors_allowed_origins=(API_ORIGIN,),
         ) as stack,
     ):
         print("Loading the data set…", flush=True)
@@ -327,6 +332,10 @@ def main():
         stylesheet = re.search(r'href="(/static/[^"]+\.css)"', home).group(1)
         masters = stack.processes[: len(stack.backend_ports)]
         direct = f"http://127.0.0.1:{stack.backend_ports[0]}"
+        # wrk counts any answer: make sure the API's is the page a partner's script reads.
+        api = session().get(stack.https + API_PERFORMANCES, headers={"Origin": API_ORIGIN})
+        assert api.status_code == 200 and len(api.json()["results"]) == 50, api.text[:200]
+        assert api.headers["Access-Control-Allow-Origin"] == API_ORIGIN
 
         def record(name, value):
             results.setdefault(name, []).append(value)
@@ -354,6 +363,16 @@ def main():
             record(
                 "show page, 10 performances, uncached, one backend (req/s)",
                 wrk(direct + data["shows"]["10"], headers=DIRECT)[0],
+            )
+            # The API's first page of performances (50 of the season's), as a partner's
+            # script asks for it: through nginx, from the copy kept for its origin...
+            rps, p99, *__ = wrk(stack.https + API_PERFORMANCES, headers={"Origin": API_ORIGIN})
+            record("API performances, micro-cached (req/s)", rps)
+            record("API performances, micro-cached (p99 ms)", p99)
+            # ... and rendered every time, straight to one backend (nothing caches there).
+            record(
+                "API performances, uncached, one backend (req/s)",
+                wrk(direct + API_PERFORMANCES, headers={**DIRECT, "Origin": API_ORIGIN})[0],
             )
             outcome = booking_rush(stack, rush)
             record("booking rush (confirmations/s)", outcome["confirmations_per_s"])
@@ -383,8 +402,11 @@ def main():
         "booking rush (confirmations/s)": "psycopg",
         "show page, 10 performances, uncached, one backend (req/s)": "django",
         "show page, 10 performances, micro-cached (req/s)": "static",
+        "API performances, uncached, one backend (req/s)": "django",
+        "API performances, micro-cached (req/s)": "static",
     }
-    print(f"\nAzioneLab benchmark: {ROUNDS} rounds of {SECONDS} s, {os.cpu_count()} CPUs\n")
+    print(f"\nAzioneLab benchmark: {ROUNDS} rounds of {SECONDS} s, {os.cpu_count()} CPUs")
+    print(f"{data['listed_performances']} performances listed in the API, 50 a page\n")
     print(f"{'scenario':<58} {'median':>10} {'min':>10} {'max':>10} {'ratio':>8}")
     for name, values in results.items():
         median, low, high = summary(values)
