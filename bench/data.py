@@ -7,6 +7,7 @@ import datetime
 import json
 import os
 import re
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -31,15 +32,22 @@ soon = timezone.now() + datetime.timedelta(days=2)
 
 def emailed_links(addresses):
     """The confirmation link each address got, read from the mail folder as a booker would:
-    the outbox is drained here (beside the stack's own worker: each email leaves once)."""
+    the outbox is drained here, beside the stack's own worker (each email leaves once). An
+    email that worker was sending while the drain ran is waited for: the drain skips it."""
     call_command("email_worker", "--batch", "--verbosity", "0")
-    links = {}
-    for path in Path(settings.EMAIL_FILE_PATH).glob("*.log"):
-        for message in path.read_text(errors="replace").split("-" * 79):
-            to = re.search(r"^To: (\S+)$", message, re.MULTILINE)
-            link = re.search(r"/b/([A-Za-z0-9_-]{43})/", message)
-            if to and link and "Subject: Confirm your booking" in message:
-                links[to.group(1)] = link.group(1)
+    deadline = time.monotonic() + 30
+    while True:
+        links = {}
+        for path in Path(settings.EMAIL_FILE_PATH).glob("*.log"):
+            for message in path.read_text(errors="replace").split("-" * 79):
+                to = re.search(r"^To: (\S+)$", message, re.MULTILINE)
+                link = re.search(r"/b/([A-Za-z0-9_-]{43})/", message)
+                if to and link and "Subject: Confirm your booking" in message:
+                    links[to.group(1)] = link.group(1)
+        missing = [address for address in addresses if address not in links]
+        if not missing or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     return [links[address] for address in addresses]
 
 
