@@ -16,6 +16,7 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
@@ -42,6 +43,17 @@ def wait_for(url, timeout=60, **kwargs):
     raise TimeoutError(url)
 
 
+def as_role(server_url, role, password):
+    """The server URL with another user and password (hex, so nothing needs quoting)."""
+    parts = urlsplit(server_url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{role}:{password}@{host}"))
+
+
+def psql(url, sql):
+    subprocess.run(["psql", url, "-qc", sql], check=True)
+
+
 def render_template(path, values):
     """What nginx's Docker image does with templates: substitute the ${NGINX_*} variables."""
     text = Path(path).read_text()
@@ -59,6 +71,10 @@ class Stack:
     workdir: Path
     env: dict
     processes: list = field(default_factory=list)
+    # The superuser's server URL (no database), for what the application may not do.
+    maintenance_url: str = ""
+    # The application's role, which owns the stack's database and nothing else.
+    app_role: str = ""
 
     @property
     def mail_dir(self):
@@ -107,6 +123,10 @@ def running_stack(
     """Start a fresh database, `backends` gunicorns, the email worker and nginx; stop and drop
     them afterwards.
 
+    As in production, the application connects as a role of its own that owns the database
+    and may do nothing else (no superuser, no CREATEDB, no CREATEROLE): `database_url`'s user,
+    which must be allowed to create roles and databases, only sets them up and drops them.
+
     `cors_allowed_origins`: the sites whose scripts may read the API (CORS_ALLOWED_ORIGINS);
     none by default, as in production until some are set.
     """
@@ -114,15 +134,25 @@ def running_stack(
     for folder in ("logs", "static", "media", "mail", "nginx", "tls"):
         (workdir / folder).mkdir(exist_ok=True)
 
-    # A fresh database on the same PostgreSQL server.
-    database = f"azionelab_deploy_{uuid.uuid4().hex[:8]}"
+    # A fresh database on the same PostgreSQL server, owned by a fresh role.
+    suffix = uuid.uuid4().hex[:8]
+    database, role, password = (
+        f"azionelab_deploy_{suffix}",
+        f"azionelab_app_{suffix}",
+        uuid.uuid4().hex,
+    )
     server_url = database_url.rsplit("/", 1)[0]
-    subprocess.run(
-        ["psql", f"{server_url}/postgres", "-qc", f'CREATE DATABASE "{database}"'], check=True
+    maintenance = f"{server_url}/postgres"
+    psql(
+        maintenance,
+        f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{password}' "
+        "NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS",
     )
 
     processes, logs = [], []
     try:
+        psql(maintenance, f'CREATE DATABASE "{database}" OWNER "{role}"')
+        psql(maintenance, f'REVOKE ALL ON DATABASE "{database}" FROM PUBLIC')
         https_port, http_port = free_port(), free_port()
         backend_ports = [free_port() for _ in range(backends)]
         https = f"https://{SERVER_NAME}:{https_port}"
@@ -136,7 +166,7 @@ def running_stack(
             "ALLOWED_HOSTS": SERVER_NAME,
             "CSRF_TRUSTED_ORIGINS": https,
             "WAGTAILADMIN_BASE_URL": https,
-            "DATABASE_URL": f"{server_url}/{database}",
+            "DATABASE_URL": f"{as_role(server_url, role, password)}/{database}",
             # django-environ drops one leading slash of the path: four make it absolute.
             "EMAIL_URL": f"filemail:///{workdir / 'mail'}",
             "STATIC_ROOT": str(workdir / "static"),
@@ -147,7 +177,9 @@ def running_stack(
             "LOG_LEVEL": "INFO",
             "CORS_ALLOWED_ORIGINS": ",".join(cors_allowed_origins),
         }
-        stack = Stack(https, http_port, https_port, backend_ports, workdir, env, processes)
+        stack = Stack(
+            https, http_port, https_port, backend_ports, workdir, env, processes, server_url, role
+        )
         stack.manage("migrate", "--noinput")
         stack.manage("collectstatic", "--noinput")
         stack.manage("load_demo", "--force")
@@ -259,7 +291,5 @@ def running_stack(
                 process.kill()
         for log in logs:
             log.close()
-        subprocess.run(
-            ["psql", f"{server_url}/postgres", "-qc", f'DROP DATABASE IF EXISTS "{database}"'],
-            check=False,
-        )
+        for statement in (f'DROP DATABASE IF EXISTS "{database}"', f'DROP ROLE IF EXISTS "{role}"'):
+            subprocess.run(["psql", maintenance, "-qc", statement], check=False)

@@ -350,31 +350,74 @@ def test_rapid_booking_posts_are_limited_while_pages_still_load(stack):
     assert session.get(show_url).status_code == 200
 
 
+def test_the_application_connects_as_a_role_that_owns_its_database_and_nothing_else(stack):
+    """As in production (ADR 0020): not the superuser, and unable to create databases or
+    roles; the database, and every table the migrations made, are its own."""
+    result = stack.manage(
+        "shell",
+        "-c",
+        "from django.db import connection\n"
+        "with connection.cursor() as cursor:\n"
+        "    cursor.execute(\n"
+        "        'SELECT current_user, rolsuper, rolcreatedb, rolcreaterole, rolreplication,'\n"
+        "        ' rolbypassrls, pg_get_userbyid(datdba) FROM pg_roles, pg_database'\n"
+        "        ' WHERE rolname = current_user AND datname = current_database()'\n"
+        "    )\n"
+        "    print('|'.join(map(str, cursor.fetchone())))",
+    )
+    user, *privileges, owner = result.stdout.strip().splitlines()[-1].split("|")
+    assert user == stack.app_role
+    assert privileges == ["False"] * 5
+    assert owner == stack.app_role
+    tables = psql(
+        stack.env["DATABASE_URL"],
+        "SELECT string_agg(DISTINCT tableowner, ',') FROM pg_tables WHERE schemaname = 'public'",
+    )
+    assert tables == stack.app_role
+    # Nor can it reach another database: CONNECT is the owner's alone.
+    maintenance = f"{stack.maintenance_url}/postgres"
+    database = stack.env["DATABASE_URL"].rpartition("/")[2]
+    acl = psql(maintenance, f"SELECT datacl::text FROM pg_database WHERE datname = '{database}'")
+    assert not re.search(r'[{,]"?=', acl), acl  # no entry for PUBLIC
+
+
 def test_a_backup_restores_into_an_empty_database(stack, tmp_path):
-    """The documented procedure (docs/deployment.md): pg_dump -Fc, then pg_restore."""
+    """The documented procedure (docs/deployment.md): pg_dump -Fc as the superuser, then
+    pg_restore as the superuser into an empty database owned by the application's role,
+    every object recreated as that role (--no-owner --role)."""
     source = stack.env["DATABASE_URL"]
-    server, __, name = source.rpartition("/")
+    maintenance = f"{stack.maintenance_url}/postgres"
+    name = source.rpartition("/")[2]
     restored = f"{name}_restored"
     dump = tmp_path / "backup.dump"
     count = "SELECT count(*) FROM booking_reservation"
 
-    subprocess.run(["pg_dump", "-Fc", "--no-owner", "-f", str(dump), source], check=True)
-    psql(f"{server}/postgres", f'CREATE DATABASE "{restored}"')
+    subprocess.run(
+        ["pg_dump", "-Fc", "-f", str(dump), f"{stack.maintenance_url}/{name}"], check=True
+    )
+    psql(maintenance, f'CREATE DATABASE "{restored}" OWNER "{stack.app_role}"')
     try:
         subprocess.run(
             [
                 "pg_restore",
                 "--no-owner",
+                f"--role={stack.app_role}",
                 "--exit-on-error",
                 "-d",
-                f"{server}/{restored}",
+                f"{stack.maintenance_url}/{restored}",
                 str(dump),
             ],
             check=True,
         )
-        assert psql(f"{server}/{restored}", count) == psql(source, count)
-        assert psql(f"{server}/{restored}", "SELECT count(*) FROM wagtailcore_page") == psql(
+        copy = source.rpartition("/")[0] + f"/{restored}"
+        assert psql(copy, count) == psql(source, count)
+        assert psql(copy, "SELECT count(*) FROM wagtailcore_page") == psql(
             source, "SELECT count(*) FROM wagtailcore_page"
         )
+        # The application's role owns what was restored, so its next migrate may alter it.
+        owners = (
+            "SELECT string_agg(DISTINCT tableowner, ',') FROM pg_tables WHERE schemaname = 'public'"
+        )
+        assert psql(copy, owners) == stack.app_role
     finally:
-        psql(f"{server}/postgres", f'DROP DATABASE IF EXISTS "{restored}"')
+        psql(maintenance, f'DROP DATABASE IF EXISTS "{restored}"')
