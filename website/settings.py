@@ -149,6 +149,9 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# `manage.py test` runs the pytest suite, with tests.settings (website/test_runner.py, ADR 0020).
+TEST_RUNNER = "website.test_runner.PytestRunner"
+
 
 # Email: queued in the database with the change it reports, sent by the email worker
 # (`manage.py email_worker`, ADR 0013); no request talks to the mail server.
