@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 DEV := DEBUG=true
 TEST := DJANGO_SETTINGS_MODULE=tests.settings
 
-.PHONY: run test install install-dev migrate demo serve lint messages bench fuzz
+.PHONY: run test install install-dev migrate demo serve lint messages bench fuzz ops-check
 
 run: install migrate demo serve
 
@@ -65,3 +65,15 @@ messages: install
 # The benchmark: the production topology under load (docs/performance.md). Needs PostgreSQL.
 bench: install-dev
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} $(BIN)/python bench/run.py
+
+# The Ansible checks (infra/ansible/check.sh: syntax, ansible-lint, molecule, check mode), in
+# their own virtualenv so that the application's pins stay apart. Run as root; CI runs it.
+OPS_VENV ?= .venv-ops
+ops-check: $(OPS_VENV)/.installed
+	PATH="$(CURDIR)/$(OPS_VENV)/bin:$$PATH" infra/ansible/check.sh
+
+$(OPS_VENV)/.installed: infra/ansible/requirements.txt
+	$(PYTHON) -m venv $(OPS_VENV)
+	$(OPS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(OPS_VENV)/bin/pip install --quiet -r infra/ansible/requirements.txt
+	touch $@
