@@ -19,7 +19,7 @@ test: install-dev
 	$(BIN)/ruff format --check .
 	$(TEST) $(BIN)/python manage.py check --fail-level WARNING
 	$(TEST) $(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest
+	$(BIN)/python manage.py test
 
 # The fuzz tests alone, with many new random examples each (docs/testing.md#fuzzing);
 # `make test` runs them with a few fixed ones.
