@@ -89,7 +89,8 @@ class ShowFilter(django_filters.FilterSet):
 
 
 class ShowList(PublicReadOnlyView, generics.ListAPIView):
-    """The shows the public may see, in the order of their runs."""
+    """The shows the public may see, by opening date; `?upcoming=` orders them as the show
+    index does (past runs, the latest first)."""
 
     serializer_class = ShowSerializer
     filterset_class = ShowFilter
