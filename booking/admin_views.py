@@ -18,7 +18,7 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permission_policies.pages import PagePermissionPolicy
 
-from booking import services
+from booking import feeds, services
 from booking.models import Performance, Reservation, ReservationStatus, WaitingListPlace
 from booking.tickets import absolute_url
 from website.models import CompanySettings, ShowIndexPage, ShowPage
@@ -275,7 +275,7 @@ class PartnerWidgetView(WagtailAdminTemplateMixin, TemplateView):
         if chosen is None:
             index = ShowIndexPage.objects.live().public().first()
             fallback_url = index.full_url if index else absolute_url("/")
-            fallback_text = _("%(company)s: the season") % {"company": company}
+            fallback_text = feeds.season_name(company)
         else:
             fallback_url, fallback_text = chosen.full_url, f"{chosen.title} · {company}"
         embed = {

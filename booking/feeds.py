@@ -21,6 +21,11 @@ REFRESH = datetime.timedelta(hours=1)
 DEFAULT_DURATION = datetime.timedelta(hours=2)
 
 
+def season_name(company_name):
+    """What the season is called where it is offered whole: its feed, the widget's link."""
+    return _("%(company)s: the season") % {"company": company_name}
+
+
 def season_performances():
     """Every listed performance of every show the public may see, soonest first."""
     from website.models import ShowPage

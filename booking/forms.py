@@ -57,8 +57,9 @@ class AcknowledgementCheckbox(forms.CheckboxInput):
         return data.get(name) == "on"
 
 
-class BookingForm(forms.Form):
-    performance = forms.ModelChoiceField(
+def performance_field():
+    """The show page's choice of performance, among those a form is given (its queryset)."""
+    return forms.ModelChoiceField(
         queryset=Performance.objects.none(),
         widget=forms.RadioSelect,
         label=_("Performance"),
@@ -67,6 +68,10 @@ class BookingForm(forms.Form):
             "invalid_choice": _("This performance cannot be booked. Choose another one."),
         },
     )
+
+
+class BookingForm(forms.Form):
+    performance = performance_field()
     name = PersonNameField(
         label=_("Your name"),
         max_length=Reservation._meta.get_field("name").max_length,
@@ -166,15 +171,7 @@ class GroupRequestForm(forms.Form):
 
     prefix = "group"
 
-    performance = forms.ModelChoiceField(
-        queryset=Performance.objects.none(),
-        widget=forms.RadioSelect,
-        label=_("Performance"),
-        error_messages={
-            "required": _("Choose a performance."),
-            "invalid_choice": _("This performance cannot be booked. Choose another one."),
-        },
-    )
+    performance = performance_field()
     name = PersonNameField(
         label=_("Your name"),
         max_length=GroupRequest._meta.get_field("name").max_length,

@@ -292,6 +292,12 @@ class Performance(models.Model):
         return BookingState.OPEN
 
     @property
+    def takes_waiting_list(self):
+        """Whether the public may join this performance's waiting list: exactly when it is
+        sold out (booking is open and no seat is left). Needs with_seat_counts()."""
+        return self.booking_state == BookingState.SOLD_OUT
+
+    @property
     def public_seats_left(self):
         """The seats left as the public sees them (the show page, the API): a number only
         while the performance is on sale, None otherwise. Needs with_seat_counts()."""

@@ -311,7 +311,7 @@ FEED_MAX_AGE = 15 * 60
 def season_calendar(request):
     """The season's calendar feed: every listed performance (booking/feeds.py)."""
     company = CompanySettings.load()
-    name = _("%(company)s: the season") % {"company": company.company_name}
+    name = feeds.season_name(company.company_name)
     return calendar_response(
         feeds.calendar_feed(
             feeds.season_performances(), name=name, company_name=company.company_name

@@ -6,7 +6,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from booking import feeds
-from booking.models import BookingState, Performance
+from booking.models import Performance
 from booking.tickets import absolute_url
 from website.models import ShowPage
 
@@ -88,7 +88,7 @@ class PerformanceSerializer(serializers.ModelSerializer):
     state_label = serializers.CharField(source="booking_state.label")
     seats_left = serializers.IntegerField(source="public_seats_left")
     wheelchair_spaces_left = serializers.IntegerField(source="public_wheelchair_spaces_left")
-    waiting_list = serializers.SerializerMethodField()
+    waiting_list = serializers.BooleanField(source="takes_waiting_list")
     booking_closes_at = serializers.DateTimeField()
     # The venue's clock: where the times above are to be read, whatever the caller's.
     time_zone = serializers.SerializerMethodField()
@@ -113,10 +113,6 @@ class PerformanceSerializer(serializers.ModelSerializer):
 
     def get_time_zone(self, performance):
         return settings.TIME_ZONE
-
-    def get_waiting_list(self, performance):
-        # The show page offers its waiting list for exactly its sold-out performances.
-        return performance.booking_state == BookingState.SOLD_OUT
 
     def get_booking_url(self, performance):
         return feeds.performance_url(performance)

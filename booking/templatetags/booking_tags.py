@@ -42,7 +42,7 @@ def booking_panel(context, page):
     if form is None:
         initial = {"performance": initial_performance(performances, request.GET)}
         form = BookingForm(listed, initial=initial)
-    sold_out = [p for p in performances if p.booking_state == BookingState.SOLD_OUT]
+    sold_out = [p for p in performances if p.takes_waiting_list]
     on_sale = [p for p in performances if p.booking_state == BookingState.OPEN]
     for performance in performances:
         performance.seats_hint = seats_hint(performance.max_seats_per_booking, chosen=True)
