@@ -1,9 +1,9 @@
 """The pages' micro-cache policy: which responses nginx may share between visitors, and for how
 long (docs/performance.md, ADR 0012)."""
 
-import time
-
 from django.conf import settings
+from django.utils.cache import patch_cache_control
+from django.utils.http import http_date
 
 
 def shared_with_every_visitor(request):
@@ -22,12 +22,25 @@ def shared_with_every_visitor(request):
     )
 
 
-def allow_micro_cache(request, response):
-    """Let nginx share `response` for PAGE_MICRO_CACHE_SECONDS, if every visitor may see it."""
-    if shared_with_every_visitor(request):
-        # nginx may serve this page to others until the end of the second named here, an
-        # absolute time: its relative form counts whole seconds from a clock that ticks
-        # once a second, so "1" could mean nearly 2 (docs/performance.md, ADR 0012).
-        # nginx hides the header from browsers; no other response carries it.
-        last_second = int(time.time()) + settings.PAGE_MICRO_CACHE_SECONDS - 1
-        response["X-Accel-Expires"] = f"@{last_second}"
+def allow_micro_cache(request, response, started):
+    """Let nginx share `response` for PAGE_MICRO_CACHE_SECONDS, then serve it for at most
+    PAGE_MICRO_CACHE_STALE_SECONDS more while one request renders the next copy, if every
+    visitor may see it. Returns whether it may be shared. `started` is a time.time() taken
+    before the view read anything the response shows: the bound counts from then.
+
+    The copy is fresh until the end of the second named by Expires, an absolute time (a
+    relative max-age counts whole seconds from a clock that ticks once a second, so "1" could
+    mean nearly 2). stale-while-revalidate bounds how long nginx may go on serving it while
+    it fetches the next one in the background: a copy is never older than the two added
+    together, however long a render takes or however long the page went unrequested
+    (docs/performance.md, ADR 0012). Only responses with Expires are stored by nginx, and
+    only this function sets it. Browsers read the same headers, with the same bound.
+    """
+    if not shared_with_every_visitor(request):
+        return False
+    last_second = int(started) + settings.PAGE_MICRO_CACHE_SECONDS - 1
+    response["Expires"] = http_date(last_second)
+    patch_cache_control(
+        response, public=True, stale_while_revalidate=settings.PAGE_MICRO_CACHE_STALE_SECONDS
+    )
+    return True

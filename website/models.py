@@ -1,5 +1,7 @@
 """Wagtail pages of the company's site and its site-wide settings."""
 
+import time
+
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models
@@ -43,8 +45,9 @@ class BasePage(Page):
         abstract = True
 
     def serve(self, request, *args, **kwargs):
+        started = time.time()
         response = super().serve(request, *args, **kwargs)
-        allow_micro_cache(request, response)
+        allow_micro_cache(request, response, started)
         return response
 
     def get_meta_description(self):

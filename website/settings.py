@@ -187,9 +187,12 @@ BOOKING_REMINDER_HOURS = env.int("BOOKING_REMINDER_HOURS", default=24)
 # Seats offered to someone on a waiting list are held for them this many hours (never past
 # the booking cut-off); then the offer passes to the next in line.
 BOOKING_WAITLIST_OFFER_HOURS = env.int("BOOKING_WAITLIST_OFFER_HOURS", default=12)
-# nginx may serve an anonymous page view to other visitors for this many seconds, so the seats
-# left on a show page are at most this stale; booking and confirming always recount.
+# nginx may serve an anonymous page view to other visitors until the end of the second it
+# was rendered in (PAGE_MICRO_CACHE_SECONDS), then for at most PAGE_MICRO_CACHE_STALE_SECONDS
+# more while one request renders the next copy: the seats left on a show page are at most
+# their sum stale (website/cache.py); booking and confirming always recount.
 PAGE_MICRO_CACHE_SECONDS = 1
+PAGE_MICRO_CACHE_STALE_SECONDS = 1
 
 
 # Authentication

@@ -5,6 +5,7 @@ second (keyed by the caller's Origin, which the CORS headers depend on), and car
 of its content: a caller that asks again with If-None-Match gets a 304 when nothing changed.
 """
 
+import time
 from pathlib import Path
 
 import django_filters
@@ -39,11 +40,11 @@ class SeasonPagination(PageNumberPagination):
     max_page_size = 100
 
 
-def shared_for_a_second(request, response):
-    """An answer every caller may share: nginx for the micro-cache second, anyone else only
-    after asking again (If-None-Match), so that no copy is staler than the show page."""
-    if response.status_code == 200:
-        allow_micro_cache(request, response)
+def shared_for_a_second(request, response, started):
+    """An answer every caller may share for as long as the show page (the micro-cache's
+    bound, website/cache.py; `started` as there); a caller with cookies, and so its own copy,
+    asks again every time (If-None-Match)."""
+    if response.status_code == 200 and not allow_micro_cache(request, response, started):
         patch_cache_control(response, public=True, no_cache=True)
     return response
 
@@ -67,9 +68,13 @@ class PublicReadOnlyView(generics.GenericAPIView):
             exc = NotFound()
         return super().handle_exception(exc)
 
+    def dispatch(self, request, *args, **kwargs):
+        self.started = time.time()
+        return super().dispatch(request, *args, **kwargs)
+
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        return shared_for_a_second(request, response)
+        return shared_for_a_second(request, response, self.started)
 
 
 def public_shows():
@@ -170,7 +175,8 @@ class ApiRoot(PublicReadOnlyView):
 @conditional_get
 def openapi(request):
     """The API's OpenAPI 3.1 description (tests/booking/test_api.py keeps it true)."""
+    started = time.time()
     response = HttpResponse(
         OPENAPI_FILE.read_bytes(), content_type="application/yaml; charset=utf-8"
     )
-    return shared_for_a_second(request, response)
+    return shared_for_a_second(request, response, started)
