@@ -43,7 +43,7 @@ class PerformanceRequestForm(DoorRequestForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # "Today" as of this request; the id is all an answer needs.
-        self.fields["performance"].queryset = door_performances().select_related(None)
+        self.fields["performance"].queryset = door_performances().select_related(None).only("pk")
 
 
 class TicketRequestForm(PerformanceRequestForm):

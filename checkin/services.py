@@ -129,11 +129,29 @@ def token_in_code(code):
     return match.group(1) if match else None
 
 
+# What a scan reads of a reservation: the fields the door's answer, its checks and the audit
+# log use, not the booker's email, tokens and timestamps.
+SCANNED_FIELDS = (
+    "performance_id",
+    "reference",
+    "name",
+    "seats",
+    "wheelchair_spaces",
+    "status",
+    "checked_in_at",
+    "checked_in_by__first_name",
+    "checked_in_by__last_name",
+    "checked_in_by__username",
+)
+
+
 def find_reservation(*, code=None, reservation_id=None):
     # The show's title, not its Wagtail page: a page row is wide and slow to build, and a
     # scan only needs the title (docs/performance.md).
-    reservations = Reservation.objects.select_related("checked_in_by").annotate(
-        show_title=F("performance__show__title")
+    reservations = (
+        Reservation.objects.select_related("checked_in_by")
+        .only(*SCANNED_FIELDS)
+        .annotate(show_title=F("performance__show__title"))
     )
     if reservation_id is not None:
         return reservations.filter(pk=reservation_id).first()
@@ -159,13 +177,7 @@ def state_of(reservation, performance):
 
 def seat_counts(performance):
     """The door's counters: {"checked_in_seats": …, "confirmed_seats": …}, in one query."""
-    return (
-        Performance.objects.filter(pk=performance.pk)
-        .with_confirmed_seats()
-        .with_checked_in_seats()
-        .values("checked_in_seats", "confirmed_seats")
-        .get()
-    )
+    return Reservation.objects.filter(performance=performance).seat_counts()
 
 
 def search(performance, query, limit=10):
@@ -176,7 +188,7 @@ def search(performance, query, limit=10):
     return (
         Reservation.objects.filter(performance=performance, status=ReservationStatus.CONFIRMED)
         .filter(Q(name__icontains=query) | Q(email__icontains=query) | Q(reference__iexact=query))
-        .select_related("checked_in_by")
+        .only("reference", "name", "seats", "checked_in_at")
         .order_by("name")[:limit]
     )
 

@@ -1,4 +1,9 @@
-"""The door view in the Wagtail admin and the JSON endpoints it talks to."""
+"""The door view in the Wagtail admin and the JSON endpoints it talks to.
+
+All are mounted at /admin/checkin/ before Wagtail's admin URLs (checkin/urls.py): the page
+wraps itself in Wagtail's admin guard, as the admin's own URLs are; the JSON endpoints have
+the door's lighter one, which refuses the same users (checkin/access.py).
+"""
 
 import functools
 import json
@@ -12,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from checkin import services
+from checkin.access import door_endpoint
 from checkin.forms import SearchForm, TicketRequestForm, UndoForm
 from checkin.services import NAMED_STATES, TicketState, staff_name
 
@@ -134,24 +140,24 @@ def answer(data, check_ticket):
     return JsonResponse(as_json(check))
 
 
+@door_endpoint(CHECK_IN_PERMISSION)
 @never_cache
-@door_staff_only
 @require_POST
 @json_object_body
 def preview(request, data):
     return answer(data, services.preview)
 
 
+@door_endpoint(CHECK_IN_PERMISSION)
 @never_cache
-@door_staff_only
 @require_POST
 @json_object_body
 def check_in(request, data):
     return answer(data, functools.partial(services.check_in, by=request.user))
 
 
+@door_endpoint(CHECK_IN_PERMISSION)
 @never_cache
-@door_staff_only
 @require_GET
 def search(request):
     form = SearchForm(request.GET)
@@ -170,8 +176,8 @@ def search(request):
     return JsonResponse({"results": results})
 
 
+@door_endpoint(UNDO_PERMISSION)
 @never_cache
-@permission_required(UNDO_PERMISSION, raise_exception=True)
 @require_POST
 @json_object_body
 def undo(request, data):

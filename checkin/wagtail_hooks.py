@@ -1,23 +1,18 @@
-"""Puts the door in the Wagtail admin (its URLs, its menu item, its audit log labels) and
-behind the ticket's QR code for staff."""
+"""Puts the door in the Wagtail admin (its menu item, its audit log labels) and behind the
+ticket's QR code for staff. Its URLs are mounted before the admin's (checkin/urls.py)."""
 
-from django.urls import include, path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from checkin import services, urls
+from checkin import services
 from checkin.views import CHECK_IN_PERMISSION, render_door
 
 
 class CheckInMenuItem(MenuItem):
     def is_shown(self, request):
         return request.user.has_perm(CHECK_IN_PERMISSION)
-
-
-@hooks.register("register_admin_urls")
-def register_checkin_urls():
-    return [path("checkin/", include(urls))]
 
 
 @hooks.register("register_admin_menu_item")

@@ -1,0 +1,52 @@
+"""The door's counters count what booking's performance annotations count."""
+
+import pytest
+from django.utils import timezone
+
+from booking.models import Performance, Reservation, ReservationStatus
+from checkin import services
+from tests.booking.factories import book, book_and_confirm, make_performance
+
+pytestmark = pytest.mark.django_db
+
+
+def annotated_counts(performance):
+    counted = (
+        Performance.objects.with_confirmed_seats().with_checked_in_seats().get(pk=performance.pk)
+    )
+    return {
+        "checked_in_seats": counted.checked_in_seats,
+        "confirmed_seats": counted.confirmed_seats,
+    }
+
+
+def test_the_door_counts_the_seats_booking_counts(home_page):
+    performance = make_performance(venue_capacity=50, days_from_now=0.2)
+    other = make_performance(performance.show, venue_capacity=50, days_from_now=2)
+    assert (
+        services.seat_counts(performance)
+        == annotated_counts(performance)
+        == {
+            "checked_in_seats": 0,
+            "confirmed_seats": 0,
+        }
+    )
+
+    admitted = book_and_confirm(performance, seats=3).reservation
+    book_and_confirm(performance, seats=2)
+    book(performance, seats=4)  # pending: no seat
+    cancelled = book_and_confirm(performance, seats=5).reservation
+    book_and_confirm(other, seats=6)
+    services.check_in(performance, by=None, reservation_id=admitted.pk)
+    Reservation.objects.filter(pk=cancelled.pk).update(
+        status=ReservationStatus.CANCELLED, cancelled_at=timezone.now()
+    )
+
+    assert (
+        services.seat_counts(performance)
+        == annotated_counts(performance)
+        == {
+            "checked_in_seats": 3,
+            "confirmed_seats": 5,
+        }
+    )
