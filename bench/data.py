@@ -19,9 +19,11 @@ from booking.models import Performance, Venue
 from booking.tokens import ticket_token
 from website.models import ShowIndexPage, ShowPage
 
+# bench/run.py says how many rounds it runs and how many parties its door runs check in
+# (each ticket once); the defaults are `make bench`'s.
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 RUSH_SEATS, RUSH_BOOKERS = 50, 128
-DOOR_PARTIES = 160
+DOOR_PARTIES = int(os.environ.get("BENCH_DOOR_PARTIES", "320"))
 
 index = ShowIndexPage.objects.get()
 venue = Venue.objects.create(
@@ -76,28 +78,38 @@ shows = {count: show_with(count, f"Bench {count}").url for count in (1, 10, 20)}
 for number in range(1, 9):
     show_with(12, f"Bench season {number}", opening=soon + datetime.timedelta(days=14 * number))
 
-rush = []
-for round_number in range(ROUNDS):
-    rush_venue = Venue.objects.create(
-        name=f"Rush hall {round_number}", address="Via del Teatro 2", capacity=RUSH_SEATS
-    )
+
+def rush_performance(show, hall):
+    """A performance with RUSH_SEATS seats, one a booking, and RUSH_BOOKERS pending bookings:
+    their emailed confirmation links."""
+    rush_venue = Venue.objects.create(name=hall, address="Via del Teatro 2", capacity=RUSH_SEATS)
     performance = Performance.objects.create(
-        show=ShowPage.objects.get(title="Bench 1"),
-        venue=rush_venue,
-        starts_at=soon,
-        max_seats_per_booking=1,
+        show=show, venue=rush_venue, starts_at=soon, max_seats_per_booking=1
     )
-    addresses = [f"rush{round_number}-{n}@example.org" for n in range(RUSH_BOOKERS)]
+    prefix = hall.lower().replace(" ", "-")
+    addresses = [f"{prefix}-{n}@example.org" for n in range(RUSH_BOOKERS)]
     for n, address in enumerate(addresses):
         services.request_booking(performance.pk, name=f"Booker {n}", email=address, seats=1)
-    tokens = emailed_links(addresses)
-    rush.append({"performance": performance.pk, "seats": RUSH_SEATS, "tokens": tokens})
+    return {"performance": performance.pk, "seats": RUSH_SEATS, "tokens": emailed_links(addresses)}
+
+
+# Per round, a rush for the closed-loop clients and one for bookers arriving at a fixed rate
+# (open loop), the second on a show of its own so that the show pages measured keep theirs.
+rush = [
+    rush_performance(ShowPage.objects.get(title="Bench 1"), f"Rush hall {n}") for n in range(ROUNDS)
+]
+paced_show = show_with(0, "Bench paced rush")
+paced_rush = [rush_performance(paced_show, f"Paced rush hall {n}") for n in range(ROUNDS)]
 
 door = []
 tonight = timezone.now() + datetime.timedelta(hours=2)
 for round_number in range(ROUNDS):
+    # Parties of two: seats added to the hall's for every party the door runs check in.
     performance = Performance.objects.create(
-        show=ShowPage.objects.get(title="Bench 1"), venue=venue, starts_at=tonight
+        show=ShowPage.objects.get(title="Bench 1"),
+        venue=venue,
+        starts_at=tonight,
+        additional_seats=2 * DOOR_PARTIES,
     )
     addresses = [f"door{round_number}-{n}@example.org" for n in range(DOOR_PARTIES)]
     for n, address in enumerate(addresses):
@@ -110,5 +122,13 @@ for round_number in range(ROUNDS):
 listed = Performance.objects.listed().count()
 print(
     "BENCH-DATA "
-    + json.dumps({"shows": shows, "rush": rush, "door": door, "listed_performances": listed})
+    + json.dumps(
+        {
+            "shows": shows,
+            "rush": rush,
+            "paced_rush": paced_rush,
+            "door": door,
+            "listed_performances": listed,
+        }
+    )
 )
