@@ -1,6 +1,7 @@
 """Wagtail pages of the company's site and its site-wide settings."""
 
 import time
+import uuid
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -122,12 +123,35 @@ class HomePage(HeroImageMixin, BasePage):  # noqa: DJ008
     def get_fallback_description(self):
         return self.hero_text
 
+    def route(self, request, path_components):
+        # Its children are content pages and the show index: each is fetched with its own
+        # table joined, in one query, instead of Wagtail's child lookup followed by another
+        # for `.specific` (docs/performance.md).
+        if path_components:
+            child = (
+                Page.objects.child_of(self)
+                .filter(slug=path_components[0])
+                .select_related("contentpage", "showindexpage")
+                .first()
+            )
+            if child is not None:
+                specific = (
+                    getattr(child, "showindexpage", None)
+                    or getattr(child, "contentpage", None)
+                    or child.specific
+                )
+                specific._cached_parent_obj = self  # as Wagtail's own route() does
+                return specific.route(request, path_components[1:])
+        return super().route(request, path_components)
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
+        # The site's view restrictions, read once for both lists (`public()` reads them each time).
+        private = Page.objects.private_q()
         context["featured_shows"] = (
-            ShowPage.objects.live().public().upcoming().with_card_images()[:3]
+            ShowPage.objects.live().exclude(private).upcoming().with_card_images()[:3]
         )
-        context["show_index"] = ShowIndexPage.objects.live().public().first()
+        context["show_index"] = ShowIndexPage.objects.live().exclude(private).first()
         return context
 
 
@@ -362,3 +386,33 @@ class CompanySettings(BaseGenericSetting):
             ("YouTube", self.youtube_url),
         ]
         return [(name, url) for name, url in links if url]
+
+
+class ContentVersionQuerySet(models.QuerySet):
+    def current(self):
+        """The token of the content as it is now, or "initial" before the first change."""
+        token = self.filter(pk=1).values_list("token", flat=True).first()
+        return "initial" if token is None else token.hex
+
+    def renew(self):
+        """Give the content a new token: called, in the changing transaction, for every change
+        the public pages may show (website/signals.py)."""
+        if not self.filter(pk=1).update(token=uuid.uuid4()):
+            self.get_or_create(pk=1)
+
+
+class ContentVersion(models.Model):
+    """One row whose token changes with everything the public pages show but availability:
+    pages, site settings, images, documents, embeds, sites, view restrictions.
+
+    The cached fragments of the pages carry the token in their keys (`{% content_version %}`,
+    ADR 0021), so every gunicorn worker renders an edit on its next request. A random token,
+    not a counter: a rolled-back change can never bring back a token already used.
+    """
+
+    token = models.UUIDField(default=uuid.uuid4)
+
+    objects = ContentVersionQuerySet.as_manager()
+
+    def __str__(self):
+        return self.token.hex

@@ -149,6 +149,26 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+
+# Caches: in each gunicorn worker's own memory, no cache server (ADR 0021). "default" is
+# Django's implicit default made explicit: Wagtail keeps its site root paths and rendition
+# lookups there. "template_fragments" holds the pages' `{% wagtailcache %}` fragments, whose
+# keys carry the content version: an edit changes the keys, so an entry is never stale, only
+# unused, and the least recently used go first once the bound is reached (a few MB).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "default",
+        "TIMEOUT": 300,
+        "OPTIONS": {"MAX_ENTRIES": 300},
+    },
+    "template_fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "template-fragments",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
+}
+
 # `manage.py test` runs the pytest suite, with tests.settings (website/test_runner.py, ADR 0020).
 TEST_RUNNER = "website.test_runner.PytestRunner"
 

@@ -3,7 +3,24 @@
 from django import template
 from wagtail.models import Page, Site
 
+from website.models import ContentVersion
+
 register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def content_version(context):
+    """What the cached fragments of a page vary on besides their own arguments: the request's
+    site (its URLs) and the token every change of content renews (ContentVersion, ADR 0021).
+    Read once per request, in one query, however many fragments and templates ask."""
+    request = context.get("request")
+    if request is None:
+        return None
+    if not hasattr(request, "_content_version"):
+        site = Site.find_for_request(request)
+        site_id = site.pk if site is not None else None
+        request._content_version = f"{site_id}-{ContentVersion.objects.current()}"
+    return request._content_version
 
 
 @register.inclusion_tag("includes/main_menu.html", takes_context=True)
