@@ -12,7 +12,7 @@ Seats are counted in one place, `PerformanceQuerySet.with_seat_counts()` (docs/d
 """
 
 import datetime
-from functools import cached_property
+from functools import cache, cached_property
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -313,6 +313,19 @@ class Performance(models.Model):
         return self.available_wheelchair_spaces
 
 
+@cache
+def performances_with_seat_counts():
+    """`Performance.objects.with_seat_counts()`, built once per process.
+
+    Django takes longer to build its annotations than PostgreSQL takes to run them (2.5 ms
+    against 1.8 ms on the benchmark machine, docs/performance.md). This query set is never run
+    itself, only cloned by each use (as a generic view's `queryset` attribute is), so every
+    count is that of the moment its own query runs: the subqueries compare with the database's
+    `Now()`, never with a time taken here.
+    """
+    return Performance.objects.with_seat_counts()
+
+
 class ReservationQuerySet(models.QuerySet):
     def for_link_token(self, token):
         """The reservation behind a booker's link token (none for a malformed token).
@@ -505,10 +518,6 @@ class Reservation(models.Model):
     @property
     def is_checked_in(self):
         return self.checked_in_at is not None
-
-    def holds_link(self, token):
-        """Whether `token` is one of this reservation's current links."""
-        return token_hash(token) in (self.link_token_hash, self.ticket_link_token_hash)
 
     @property
     def link_expires_at_booking_cutoff(self):

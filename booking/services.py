@@ -30,6 +30,7 @@ from booking.models import (
     Performance,
     Reservation,
     ReservationStatus,
+    performances_with_seat_counts,
     seat_capacity,
 )
 from booking.tokens import new_nonce, ticket_token, token_hash
@@ -154,7 +155,7 @@ def performance_with_seat_counts(performance_id):
     Under a booking's lock, this is a query of its own, after the lock is taken: a count read
     in the statement that waited for the lock would be as of before the wait.
     """
-    return Performance.objects.with_seat_counts().get(pk=performance_id)
+    return performances_with_seat_counts().get(pk=performance_id)
 
 
 def seats_over_capacity(
@@ -349,14 +350,19 @@ def confirm(link_token, *, now=None):
     now = now or timezone.now()
     refusal = None
     with transaction.atomic():
-        found = Reservation.objects.for_link_token(link_token).values_list("pk", "performance")
-        if not found:
+        # The performance first, found through the link in the same query; then the
+        # reservation, locked in that order as every service does.
+        behind_the_link = Reservation.objects.for_link_token(link_token)
+        performance = (
+            Performance.objects.select_for_update()
+            .filter(pk__in=behind_the_link.values("performance"))
+            .first()
+        )
+        if performance is None:
             raise ReservationNotFound()
-        reservation_id, performance_id = found[0]
-        performance = Performance.objects.select_for_update().get(pk=performance_id)
-        reservation = Reservation.objects.select_for_update().get(pk=reservation_id)
-        if not reservation.holds_link(link_token):
-            # A new link was issued while this request waited for the lock.
+        # Read once the lock is held: a link replaced while this request waited finds nothing.
+        reservation = behind_the_link.select_for_update().filter(performance=performance).first()
+        if reservation is None:
             raise ReservationNotFound()
         if reservation.status in (ReservationStatus.CONFIRMED, ReservationStatus.WAITING):
             return reservation
@@ -400,7 +406,7 @@ def confirm(link_token, *, now=None):
             emails.queue(reservation, EmailKind.TICKET)
     if was == ReservationStatus.JOINING or isinstance(refusal, OfferLapsed):
         # A place just joined the line, or held seats were let go: seats may be free for it.
-        offer_freed_seats(performance_id, now=now)
+        offer_freed_seats(performance.pk, now=now)
     # Raised after the commit, so that the reservation stays marked as expired.
     if refusal:
         raise refusal

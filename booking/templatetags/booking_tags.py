@@ -4,7 +4,6 @@ performances with their availability, the booking form, and their schema.org eve
 The website's templates load this library; the website's code knows nothing of booking.
 """
 
-import functools
 import json
 
 from django import template
@@ -16,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from booking.forms import BookingForm, GroupRequestForm, WaitingListForm, initial_performance
-from booking.models import BookingState, Performance
+from booking.models import BookingState, Performance, performances_with_seat_counts
 from booking.tickets import absolute_url
 
 register = template.Library()
@@ -38,7 +37,9 @@ def booking_panel(context, page):
     with its errors (booking.views)."""
     request = context["request"]
     listed = Performance.objects.filter(show=page).listed()
-    performances = list(performances_with_availability().filter(show=page).listed())
+    performances = list(
+        performances_with_seat_counts().select_related("venue").filter(show=page).listed()
+    )
     form = context.get("booking_form")
     if form is None:
         initial = {"performance": initial_performance(performances, request.GET)}
@@ -69,15 +70,6 @@ def booking_panel(context, page):
         "BookingState": BookingState,
         "events_json_ld": theater_events_json_ld(page, performances),
     }
-
-
-@functools.cache
-def performances_with_availability():
-    """Performances with their seat counts and venues, as a query built once per process and
-    filtered for each page: Django takes a few milliseconds to resolve the counts' subqueries,
-    and a filtered copy reuses them. The copy is a new query, sent on every request; only its
-    construction is saved."""
-    return Performance.objects.with_seat_counts().select_related("venue")
 
 
 def seats_hint(limit, *, chosen=False, highest=None):
