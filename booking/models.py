@@ -415,6 +415,8 @@ class Reservation(models.Model):
         related_name="+",
         verbose_name=_("checked in by"),
     )
+    # Which door admitted the party, as its staff named it on their device (blank: unnamed).
+    checked_in_door = models.CharField(_("checked in at door"), max_length=60, blank=True)
     personal_data_erased_at = models.DateTimeField(
         _("personal data erased at"), null=True, blank=True
     )

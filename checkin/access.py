@@ -82,13 +82,13 @@ def localized(profile):
         yield
 
 
-def door_endpoint(permission):
-    """Guard a door endpoint that needs `permission` as Wagtail's admin URLs and
-    `permission_required(permission, raise_exception=True)` guarded it.
+def door_endpoint(*permissions):
+    """Guard a door endpoint that needs `permissions` as Wagtail's admin URLs and
+    `permission_required(permissions, raise_exception=True)` guarded it.
 
     Refused: nobody logged in, or an inactive user, or a user without admin access (as by
     Wagtail: 403 for a request marked `X-Requested-With: XMLHttpRequest`, as door.js marks
-    every one, else a redirect to the admin login); a user without `permission` (403, else
+    every one, else a redirect to the admin login); a user without one of `permissions` (403, else
     Wagtail's redirect to the dashboard with its message). The check comes before any other
     decorator of the view, as the wrapper came before the view's own.
     """
@@ -99,12 +99,12 @@ def door_endpoint(permission):
             user = request.user
             if user.is_anonymous:
                 return reject_request(request)
-            held = held_permissions(user, (ADMIN_ACCESS, permission))
+            held = held_permissions(user, (ADMIN_ACCESS, *permissions))
             if ADMIN_ACCESS not in held:
                 if request.headers.get("x-requested-with") != "XMLHttpRequest":
                     messages.error(request, _("You do not have permission to access the admin."))
                 return reject_request(request)
-            if permission not in held:
+            if not held.issuperset(permissions):
                 return permission_denied(request)
             with LogContext(user=user), localized(admin_profile(user)):
                 return view(request, *args, **kwargs)

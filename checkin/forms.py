@@ -1,5 +1,5 @@
 """What the door's endpoints accept: a performance with a scanned code, a reservation or a
-search, and an undo with its reason.
+search, an undo with its reason, and the check-ins an offline door queued.
 """
 
 from django import forms
@@ -15,6 +15,8 @@ def refuse_lone_surrogates(value):
 
     It is no character: UTF-8 cannot encode it, so neither a text nor a jsonb column takes it.
     """
+    if not isinstance(value, str):  # a UUIDField is a CharField whose value is a UUID
+        return
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -49,6 +51,8 @@ class PerformanceRequestForm(DoorRequestForm):
 class TicketRequestForm(PerformanceRequestForm):
     code = forms.CharField(required=False, max_length=500, strip=True)
     reservation = forms.IntegerField(required=False, min_value=1)
+    # The name its staff gave this door on the device; blank when they gave none.
+    door = forms.CharField(required=False, max_length=60, strip=True)
 
     def clean(self):
         cleaned_data = super().clean()
@@ -65,3 +69,14 @@ class UndoForm(DoorRequestForm):
 class SearchForm(PerformanceRequestForm):
     # CharField refuses NUL characters, which PostgreSQL's text columns cannot compare with.
     q = forms.CharField(required=False, max_length=200)
+
+
+class OfflineCheckInForm(DoorRequestForm):
+    """One check-in a door made offline, as its queue sends it."""
+
+    nonce = forms.UUIDField()
+    # Any performance: a door may come back online after its performance has ended.
+    performance = forms.ModelChoiceField(queryset=Performance.objects.only("pk"))
+    reservation = forms.IntegerField(min_value=1)
+    admitted_at = forms.DateTimeField()
+    door = forms.CharField(required=False, max_length=60, strip=True)

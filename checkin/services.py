@@ -12,17 +12,18 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
+from django.utils.translation import ngettext, ngettext_lazy
 from wagtail.log_actions import log
 
 from booking.models import UNCONFIRMED_STATUSES, Performance, Reservation, ReservationStatus
 from booking.services import Refused
 from booking.tokens import TOKEN_PATTERN
+from checkin.models import OfflineCheckIn, OfflineOutcome
 
 CHECK_IN_ACTION = "checkin.check_in"
 UNDO_CHECK_IN_ACTION = "checkin.undo"
@@ -77,6 +78,18 @@ def staff_name(user):
     return (user.get_full_name() or user.get_username()) if user else _("someone")
 
 
+def check_in_action(seats):
+    """The label of the button that admits a party."""
+    return ngettext("Check in %(seats)d person", "Check in %(seats)d people", seats) % {
+        "seats": seats
+    }
+
+
+def at_door(name, door):
+    """Who checked a party in, and at which door when the door was named."""
+    return f"{name} · {door}" if door else str(name)
+
+
 @dataclass
 class TicketCheck:
     """What the door sees for one ticket: a state, the reservation when one was found, and the
@@ -95,7 +108,7 @@ class TicketCheck:
         elif self.state == TicketState.ALREADY_CHECKED_IN:
             details = {
                 "time": date_format(timezone.localtime(reservation.checked_in_at), "H:i"),
-                "user": staff_name(reservation.checked_in_by),
+                "user": at_door(staff_name(reservation.checked_in_by), reservation.checked_in_door),
             }
         elif self.state == TicketState.OTHER_PERFORMANCE:
             details = {"performance": reservation.performance}
@@ -142,6 +155,7 @@ SCANNED_FIELDS = (
     "checked_in_by__first_name",
     "checked_in_by__last_name",
     "checked_in_by__username",
+    "checked_in_door",
 )
 
 
@@ -199,8 +213,9 @@ def preview(performance, *, code=None, reservation_id=None):
     return TicketCheck(state_of(reservation, performance), reservation, seat_counts(performance))
 
 
-def check_in(performance, *, by, code=None, reservation_id=None, now=None):
-    """Check the whole party in, once; returns the `TicketCheck` of the admission.
+def check_in(performance, *, by, code=None, reservation_id=None, door="", now=None):
+    """Check the whole party in, once, at the named door; returns the `TicketCheck` of the
+    admission.
 
     Raises `NotAdmitted` for a ticket that admits nobody now, a repeat included: its check
     tells when and by whom the party was checked in.
@@ -215,9 +230,10 @@ def check_in(performance, *, by, code=None, reservation_id=None, now=None):
                 performance=performance,
                 status=ReservationStatus.CONFIRMED,
                 checked_in_at__isnull=True,
-            ).update(checked_in_at=now, checked_in_by=by)
+            ).update(checked_in_at=now, checked_in_by=by, checked_in_door=door)
             if admitted:
                 reservation.checked_in_at, reservation.checked_in_by = now, by
+                reservation.checked_in_door = door
                 log(reservation, CHECK_IN_ACTION, user=by, data={"seats": reservation.seats})
         if admitted:
             return TicketCheck(TicketState.CHECKED_IN, reservation, seat_counts(performance))
@@ -241,7 +257,8 @@ def undo_check_in(reservation_id, *, by, reason):
         if reservation.performance.starts_at < timezone.now() - UNDO_WINDOW:
             raise UndoRefused(_("The performance is over: its check-ins can no longer change."))
         reservation.checked_in_at = reservation.checked_in_by = None
-        reservation.save(update_fields=["checked_in_at", "checked_in_by"])
+        reservation.checked_in_door = ""
+        reservation.save(update_fields=["checked_in_at", "checked_in_by", "checked_in_door"])
         log(reservation, UNDO_CHECK_IN_ACTION, user=by, data={"reason": reason})
     return reservation
 
@@ -254,4 +271,78 @@ def door_performances(now=None):
         Performance.objects.filter(starts_at__gte=start_of_today, is_cancelled=False)
         .select_related("show", "venue")
         .order_by("starts_at")
+    )
+
+
+def record_offline_check_in(
+    performance, *, nonce, reservation_id, admitted_at, by, door="", now=None
+):
+    """Apply one check-in a door made offline and queued under `nonce`; returns its
+    `OfflineCheckIn`.
+
+    Idempotent: a nonce already received returns its row unchanged, however often the device
+    sends it. Otherwise the party is checked in as of the device's time (never later than
+    now), unless the server already has them checked in — then the admission is recorded as
+    a conflict with the earlier check-in's time, door and staff, for the box office — or the
+    ticket no longer admits anybody here (cancelled while the door was offline, say).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        # The lock orders this admission with a door checking the same party in online and
+        # with another door's queue; the nonce is looked up under it, so that of two
+        # deliveries of one admission the second finds the first's row.
+        reservation = (
+            Reservation.objects.select_for_update(of=("self",))
+            .select_related("checked_in_by")
+            .filter(pk=reservation_id)
+            .first()
+        )
+        existing = OfflineCheckIn.objects.filter(nonce=nonce).first()
+        if existing is not None:
+            return existing
+        admission = OfflineCheckIn(
+            nonce=nonce,
+            performance=performance,
+            reservation=reservation,
+            admitted_at=admitted_at,
+            door=door,
+            admitted_by=by,
+            received_at=now,
+        )
+        state = state_of(reservation, performance)
+        if state == TicketState.VALID:
+            admission.outcome = OfflineOutcome.RECORDED
+            reservation.checked_in_at = min(admitted_at, now)
+            reservation.checked_in_by, reservation.checked_in_door = by, door
+            reservation.save(update_fields=["checked_in_at", "checked_in_by", "checked_in_door"])
+            log(
+                reservation,
+                CHECK_IN_ACTION,
+                user=by,
+                data={"seats": reservation.seats, "offline": True, "door": door},
+            )
+        elif state == TicketState.ALREADY_CHECKED_IN:
+            admission.outcome = OfflineOutcome.ADMITTED_TWICE
+            admission.earlier_checked_in_at = reservation.checked_in_at
+            admission.earlier_checked_in_by = reservation.checked_in_by
+            admission.earlier_door = reservation.checked_in_door
+        else:
+            admission.outcome = OfflineOutcome.NO_LONGER_VALID
+        try:
+            with transaction.atomic():
+                admission.save()
+        except IntegrityError:
+            # The same nonce, delivered twice at once for a reservation that no longer
+            # exists (no row to lock): the other delivery's row stands.
+            transaction.set_rollback(True)
+            admission = None
+    return admission or OfflineCheckIn.objects.get(nonce=nonce)
+
+
+def guest_list(performance):
+    """The performance's confirmed parties by name, as the box office carries them offline."""
+    return (
+        Reservation.objects.filter(performance=performance, status=ReservationStatus.CONFIRMED)
+        .select_related("checked_in_by")
+        .order_by("name")
     )

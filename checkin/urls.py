@@ -16,4 +16,10 @@ urlpatterns = [
     path("check-in/", views.check_in, name="check_in"),
     path("search/", views.search, name="search"),
     path("undo/", views.undo, name="undo"),
+    path("list/", views.door_list, name="door_list"),
+    path("guest-list/", views.guest_list, name="guest_list"),
+    path("sync/", views.sync, name="sync"),
+    # Public: they hold nothing but the door's own code (checkin/offline.py).
+    path("service-worker.js", views.service_worker, name="service_worker"),
+    path("manifest.webmanifest", views.manifest, name="manifest"),
 ]

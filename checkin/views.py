@@ -8,21 +8,37 @@ the door's lighter one, which refuses the same users (checkin/access.py).
 import functools
 import json
 
+from django.conf import settings
 from django.contrib.auth.decorators import permission_required
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from checkin import services
+from checkin import offline, services
 from checkin.access import door_endpoint
-from checkin.forms import SearchForm, TicketRequestForm, UndoForm
-from checkin.services import NAMED_STATES, TicketState, staff_name
+from checkin.door_list import door_list as build_door_list
+from checkin.door_list import party
+from checkin.forms import (
+    OfflineCheckInForm,
+    PerformanceRequestForm,
+    SearchForm,
+    TicketRequestForm,
+    UndoForm,
+)
+from checkin.services import NAMED_STATES, TicketState, check_in_action, staff_name
 
 CHECK_IN_PERMISSION = "booking.check_in_reservation"
 UNDO_PERMISSION = "booking.undo_check_in"
+# Who may carry the performance's names for looking people up offline: the box office, who
+# see the bookings in the admin anyway.
+GUEST_LIST_PERMISSION = "booking.view_reservation"
+# At most this many queued check-ins in one request: the door sends a long queue in parts.
+SYNC_BATCH = 100
 
 door_staff_only = permission_required(CHECK_IN_PERMISSION, raise_exception=True)
 
@@ -44,14 +60,12 @@ def as_json(check):
             seats=reservation.seats,
             wheelchair_spaces=reservation.wheelchair_spaces,
             show=reservation.show_title,
-            action=ngettext(
-                "Check in %(seats)d person", "Check in %(seats)d people", reservation.seats
-            )
-            % {"seats": reservation.seats},
+            action=check_in_action(reservation.seats),
         )
     if check.state in (TicketState.CHECKED_IN, TicketState.ALREADY_CHECKED_IN):
         data["checked_in_at"] = reservation.checked_in_at.isoformat()
         data["checked_in_by"] = staff_name(reservation.checked_in_by)
+        data["checked_in_door"] = reservation.checked_in_door
     return data
 
 
@@ -118,6 +132,8 @@ def render_door(request, performance_id=None, initial_code=""):
             "performance": chosen,
             "seat_counts": services.seat_counts(chosen) if chosen else None,
             "can_undo": request.user.has_perm(UNDO_PERMISSION),
+            "can_carry_guest_list": request.user.has_perm(GUEST_LIST_PERMISSION),
+            "cancelled_message": TicketState.CANCELLED.label,
             "initial_code": initial_code,
         },
     )
@@ -134,6 +150,7 @@ def answer(data, check_ticket):
             form.cleaned_data["performance"],
             code=form.cleaned_data["code"],
             reservation_id=form.cleaned_data["reservation"],
+            door=form.cleaned_data["door"],
         )
     except services.NotAdmitted as refusal:
         check = refusal.check
@@ -145,7 +162,8 @@ def answer(data, check_ticket):
 @require_POST
 @json_object_body
 def preview(request, data):
-    return answer(data, services.preview)
+    # A preview admits nobody, at no door.
+    return answer(data, lambda performance, door, **ticket: services.preview(performance, **ticket))
 
 
 @door_endpoint(CHECK_IN_PERMISSION)
@@ -197,3 +215,125 @@ def undo(request, data):
             "seat_counts": services.seat_counts(reservation.performance),
         }
     )
+
+
+@door_endpoint(CHECK_IN_PERMISSION)
+@never_cache
+@require_GET
+def door_list(request):
+    """The chosen performance's door list, for deciding offline (checkin/door_list.py)."""
+    form = PerformanceRequestForm(request.GET)
+    if not form.is_valid():
+        return bad_request(form)
+    performance = form.cleaned_data["performance"]
+    return JsonResponse(
+        {**build_door_list(performance), "seat_counts": services.seat_counts(performance)}
+    )
+
+
+@door_endpoint(CHECK_IN_PERMISSION, GUEST_LIST_PERMISSION)
+@never_cache
+@require_GET
+def guest_list(request):
+    """The performance's parties by name, for the box office to look people up offline.
+
+    The door keeps it in the page's memory only, never in the device's storage.
+    """
+    form = PerformanceRequestForm(request.GET)
+    if not form.is_valid():
+        return bad_request(form)
+    guests = services.guest_list(form.cleaned_data["performance"])
+    return JsonResponse({"guests": [party(reservation) for reservation in guests]})
+
+
+@door_endpoint(CHECK_IN_PERMISSION)
+@never_cache
+@require_POST
+@json_object_body
+def sync(request, data):
+    """Apply the check-ins a door queued offline; answers each in the order sent."""
+    queued = data.get("check_ins")
+    if not isinstance(queued, list) or not 0 < len(queued) <= SYNC_BATCH:
+        return JsonResponse(
+            {
+                "error": "invalid",
+                "message": _("Send between 1 and %(count)d queued check-ins.")
+                % {"count": SYNC_BATCH},
+            },
+            status=400,
+        )
+    results = []
+    for item in queued:
+        form = OfflineCheckInForm(item if isinstance(item, dict) else {})
+        if not form.is_valid():
+            # Never valid however often it is sent: the door drops it and says so.
+            message = " ".join(error for errors in form.errors.values() for error in errors)
+            results.append({"outcome": "invalid", "message": message})
+            continue
+        admission = services.record_offline_check_in(
+            form.cleaned_data["performance"],
+            nonce=form.cleaned_data["nonce"],
+            reservation_id=form.cleaned_data["reservation"],
+            admitted_at=form.cleaned_data["admitted_at"],
+            door=form.cleaned_data["door"],
+            by=request.user,
+        )
+        results.append(
+            {
+                "nonce": str(admission.nonce),
+                "outcome": admission.outcome,
+                "message": admission.get_outcome_display(),
+            }
+        )
+    return JsonResponse({"results": results})
+
+
+@require_GET
+def service_worker(request):
+    """The door's service worker, served from the door's own path so that its scope is the
+    door (a script under /static/ could only control /static/). It holds no secret: anyone
+    may fetch it, and the browser fetches it again on every visit (no-cache)."""
+    response = render(
+        request,
+        "checkin/service_worker.js",
+        {
+            "cache_name": json.dumps(f"azionelab-door-{offline.version()}"),
+            "door_url": json.dumps(reverse("checkin:door")),
+            "static_url": json.dumps(settings.STATIC_URL),
+            "precache": json.dumps(offline.precache_urls()),
+        },
+        content_type="text/javascript",
+    )
+    patch_cache_control(response, no_cache=True)
+    return response
+
+
+@require_GET
+def manifest(request):
+    """The web app manifest that lets door staff install the door on their phone's home
+    screen; it opens the door and nothing else of the admin."""
+    door_url = reverse("checkin:door")
+    response = JsonResponse(
+        {
+            "name": _("AzioneLab door"),
+            "short_name": _("Door"),
+            "description": _("Scan tickets and check parties in, with or without a network."),
+            "start_url": door_url,
+            "scope": door_url,
+            "display": "standalone",
+            "background_color": "#ffffff",
+            "theme_color": "#8c1c13",
+            "icons": [
+                {
+                    "src": static(f"checkin/icons/door-{size}.png"),
+                    "sizes": f"{size}x{size}",
+                    "type": "image/png",
+                    "purpose": "any maskable",
+                }
+                for size in (192, 512)
+            ],
+        },
+        content_type="application/manifest+json",
+    )
+    patch_cache_control(response, no_cache=True)
+    return response

@@ -1,5 +1,6 @@
-"""Puts the door in the Wagtail admin (its menu item, its audit log labels) and behind the
-ticket's QR code for staff. Its URLs are mounted before the admin's (checkin/urls.py)."""
+"""Puts the door in the Wagtail admin (its menu item, its audit log labels, the box office's
+list of door conflicts) and behind the ticket's QR code for staff. Its URLs are mounted before
+the admin's (checkin/urls.py)."""
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +9,7 @@ from wagtail.admin.menu import MenuItem
 
 from checkin import services
 from checkin.views import CHECK_IN_PERMISSION, render_door
+from checkin.viewsets import DoorConflictViewSet
 
 
 class CheckInMenuItem(MenuItem):
@@ -20,6 +22,11 @@ def register_checkin_menu_item():
     return CheckInMenuItem(
         _("Check-in"), reverse("checkin:door"), icon_name="tick", order=100, name="checkin"
     )
+
+
+@hooks.register("register_admin_viewset")
+def register_door_conflicts():
+    return DoorConflictViewSet()
 
 
 @hooks.register("register_log_actions")

@@ -1,6 +1,8 @@
 // The door view: scan (camera, handheld scanner or keyboard), preview, check in.
 // Talks to the JSON endpoints of checkin/views.py; decodes QR codes with the browser's own
-// BarcodeDetector where there is one, else with the vendored jsQR.
+// BarcodeDetector where there is one, else with the vendored jsQR. Without a network it
+// decides on the device, from the door list door_offline.js keeps, and queues its check-ins
+// until the network is back (docs/booking-flow.md, "The door offline").
 (() => {
     "use strict";
 
@@ -24,10 +26,35 @@
     const cameraToggle = $("[data-camera-toggle]");
     const cameraStatus = $("[data-camera-status]");
 
-    // What the result panel is about: {code} or {reservation}, and the reservation's id.
+    const offlineBadge = $("[data-offline-badge]");
+    const network = $("[data-network]");
+    const doorNameInput = $("[data-door-name]");
+    const store = window.DoorOffline;
+
+    // What the result panel is about: {code} or {reservation}, and the reservation's id; or,
+    // decided offline, the party to admit.
     let current = null;
     let currentReservation = null;
+    let currentOffline = null;
     let busy = false;
+    // Offline: no network, or the last request got no answer. Online again at the browser's
+    // "online" event or the next answer.
+    let offline = !navigator.onLine;
+    // Parties this page has seen (opened with their ticket or from the guest list), by id:
+    // the offline lookup's only source. In memory: gone when the page is closed.
+    const known = new Map();
+
+    const fill = (template, values) =>
+        template.replace(/%\((\w+)\)s/g, (whole, name) => (name in values ? values[name] : whole));
+    const localTime = (iso) =>
+        new Date(iso).toLocaleTimeString(document.documentElement.lang || undefined, {
+            hour: "2-digit",
+            minute: "2-digit",
+            hourCycle: "h23",
+        });
+
+    // A fetch that got no answer at all (no network, server unreachable): not an HTTP error.
+    const noAnswer = (error) => !error.status;
 
     async function post(url, body) {
         const response = await fetch(url, {
@@ -41,6 +68,7 @@
             },
             body: JSON.stringify(body),
         });
+        goOnline();
         if (!response.ok) {
             const error = new Error(`HTTP ${response.status}`);
             error.status = response.status;
@@ -77,9 +105,16 @@
         }
     }
 
-    function show(data) {
+    function showResult(state, isOffline) {
         result.hidden = false;
-        result.dataset.state = data.state;
+        result.dataset.state = state;
+        result.toggleAttribute("data-offline", isOffline);
+        offlineBadge.hidden = !isOffline;
+    }
+
+    function show(data) {
+        currentOffline = null;
+        showResult(data.state, false);
         message.textContent = data.message;
         const reservation = data.reservation || {};
         details.textContent = [reservation.show, reservation.reference].filter(Boolean).join(" · ");
@@ -96,8 +131,8 @@
     }
 
     function showError(error) {
-        result.hidden = false;
-        result.dataset.state = "error";
+        currentOffline = null;
+        showResult("error", false);
         // The server's own words when it gave a reason; otherwise what the status means.
         if (error && error.message && !error.message.startsWith("HTTP")) {
             message.textContent = error.message;
@@ -111,6 +146,72 @@
         cue(false);
     }
 
+    // The offline decision on a ticket (request {code}) or a looked-up party ({reservation}).
+    async function checkOffline(request) {
+        if (!store.list(performance)) {
+            showError({ message: text.statusNoList });
+            return;
+        }
+        let party = null;
+        if (request.code) {
+            try {
+                party = await store.find(performance, request.code);
+            } catch (error) {
+                party = null; // a box that does not open with this code: not this ticket
+            }
+        } else {
+            party = known.get(request.reservation) || null;
+        }
+        if (party) {
+            known.set(party.id, party);
+        }
+        showDecision(store.decide(performance, party));
+    }
+
+    function showDecision(decision) {
+        const party = decision.party || {};
+        const messages = {
+            valid: party.message,
+            cancelled: text.cancelled,
+            not_on_list: text.notOnList,
+            admitted_here: decision.at && fill(text.admittedHere, { time: localTime(decision.at) }),
+            already_checked_in: decision.at && fill(text.alreadyCheckedIn, {
+                time: localTime(decision.at),
+                user: [party.checked_in_by, party.door].filter(Boolean).join(" · "),
+            }),
+        };
+        const state = {
+            not_on_list: "unknown",
+            admitted_here: "already_checked_in",
+        }[decision.state] || decision.state;
+        showResult(state, true);
+        message.textContent = messages[decision.state];
+        details.textContent = party.reference || "";
+        currentReservation = null;
+        currentOffline = decision.state === "valid" ? party : null;
+        admit.hidden = !currentOffline;
+        if (currentOffline) {
+            admit.textContent = party.action;
+        }
+        if (undoForm) {
+            undoForm.hidden = true;
+        }
+        cue(decision.state === "valid");
+    }
+
+    function admitOffline(party) {
+        store.admit(performance, party);
+        showResult("checked_in", true);
+        message.textContent = party.admitted;
+        admit.hidden = true;
+        currentOffline = null;
+        cue(true);
+        showNetworkStatus();
+        if (!offline) {
+            sendQueue();
+        }
+    }
+
     async function check(request) {
         if (busy) {
             return;
@@ -118,9 +219,18 @@
         busy = true;
         current = request;
         try {
-            show(await post(text.previewUrl, { performance, ...request }));
+            if (offline) {
+                await checkOffline(request);
+            } else {
+                show(await post(text.previewUrl, { performance, ...request }));
+            }
         } catch (error) {
-            showError(error);
+            if (noAnswer(error)) {
+                goOffline();
+                await checkOffline(request);
+            } else {
+                showError(error);
+            }
         } finally {
             busy = false;
             codeInput.value = "";
@@ -140,13 +250,24 @@
         if (busy || !current) {
             return;
         }
+        if (currentOffline) {
+            admitOffline(currentOffline);
+            codeInput.focus();
+            return;
+        }
         busy = true;
         admit.disabled = true;
         try {
             // A retry after a dropped connection gets the check-in that already happened.
-            show(await post(text.checkInUrl, { performance, ...current }));
+            show(await post(text.checkInUrl, { performance, door: store.doorName(), ...current }));
         } catch (error) {
-            showError(error);
+            if (noAnswer(error)) {
+                // Whether the server heard the check-in is unknown: decide again, offline.
+                goOffline();
+                showError({ message: text.connectionDropped });
+            } else {
+                showError(error);
+            }
         } finally {
             busy = false;
             admit.disabled = false;
@@ -183,6 +304,34 @@
     const searchResults = $("[data-search-results]");
     let searchTimer = null;
     $("[data-search-form]").addEventListener("submit", (event) => event.preventDefault());
+    // Offline, a lookup searches the parties this page knows.
+    function searchKnown(query) {
+        const wanted = query.toLocaleLowerCase();
+        const admittedHere = store.admittedHere(performance);
+        return Array.from(known.values())
+            .filter((party) => party.status === "confirmed")
+            .filter((party) => party.name.toLocaleLowerCase().includes(wanted) ||
+                party.reference.toLowerCase() === wanted)
+            .sort((a, b) => a.name.localeCompare(b.name))
+            .slice(0, 10)
+            .map((party) => ({
+                id: party.id,
+                reference: party.reference,
+                name: party.name,
+                seats: party.seats,
+                checked_in: Boolean(party.checked_in_at || admittedHere[party.id]),
+            }));
+    }
+
+    async function searchServer(query) {
+        const url = `${text.searchUrl}?performance=${performance}&q=${encodeURIComponent(query)}`;
+        const response = await fetch(url, {
+            credentials: "same-origin",
+            headers: { "X-Requested-With": "XMLHttpRequest" },
+        });
+        return response.ok ? (await response.json()).results : [];
+    }
+
     searchInput.addEventListener("input", () => {
         clearTimeout(searchTimer);
         searchTimer = setTimeout(async () => {
@@ -191,12 +340,18 @@
             if (query.length < 2) {
                 return;
             }
-            const url = `${text.searchUrl}?performance=${performance}&q=${encodeURIComponent(query)}`;
-            const response = await fetch(url, {
-                credentials: "same-origin",
-                headers: { "X-Requested-With": "XMLHttpRequest" },
-            });
-            const data = response.ok ? await response.json() : { results: [] };
+            let results;
+            if (offline) {
+                results = searchKnown(query);
+            } else {
+                try {
+                    results = await searchServer(query);
+                } catch (error) {
+                    goOffline();
+                    results = searchKnown(query);
+                }
+            }
+            const data = { results };
             if (!data.results.length) {
                 const item = document.createElement("li");
                 item.textContent = text.noResults;
@@ -300,6 +455,158 @@
         cameraToggle.hidden = true;
         cameraStatus.textContent = text.cameraUnavailable;
     }
+
+    // Online and offline.
+    function showNetworkStatus() {
+        const stored = store.list(performance);
+        const queued = store.queue().length;
+        const parts = [];
+        if (offline) {
+            parts.push(stored
+                ? fill(text.statusOffline, { time: localTime(stored.generatedAt) })
+                : text.statusNoList);
+        } else if (stored) {
+            parts.push(fill(text.statusReady, { time: localTime(stored.generatedAt) }));
+        }
+        if (queued) {
+            parts.push(fill(text.statusQueued, { count: queued }));
+        }
+        network.hidden = !parts.length;
+        network.textContent = parts.join(" ");
+        network.dataset.offline = offline ? "true" : "false";
+        if (offline) {
+            updateSeatCounts(store.seatCounts(performance));
+        }
+    }
+
+    function goOffline() {
+        if (!offline) {
+            offline = true;
+            showNetworkStatus();
+        }
+    }
+
+    function goOnline() {
+        if (offline) {
+            offline = false;
+            showNetworkStatus();
+            sendQueueAndRefresh();
+        }
+    }
+
+    let sending = null;
+
+    // Send what was admitted offline; the server applies each once (checkin/services.py).
+    async function sendQueue() {
+        if (!store.queue().length) {
+            return;
+        }
+        const answers = await store.sync(post, text.syncUrl);
+        const sent = answers.filter((answer) => answer.outcome !== "invalid").length;
+        const conflicts = answers.filter((answer) =>
+            ["admitted_twice", "no_longer_valid"].includes(answer.outcome)).length;
+        network.hidden = false;
+        network.textContent = fill(text.statusSynced, { sent, conflicts });
+    }
+
+    async function refreshList() {
+        const url = `${text.listUrl}?performance=${performance}`;
+        const response = await fetch(url, {
+            credentials: "same-origin",
+            headers: { "X-Requested-With": "XMLHttpRequest" },
+        });
+        if (response.ok) {
+            const data = await response.json();
+            store.storeList(data);
+            updateSeatCounts(data.seat_counts);
+        }
+    }
+
+    // One at a time, the queue first: a list fetched before the queue went could still show
+    // the queued parties unadmitted.
+    function sendQueueAndRefresh() {
+        if (offline) {
+            return Promise.resolve();
+        }
+        if (!sending) {
+            const synced = store.queue().length > 0;
+            sending = (async () => {
+                try {
+                    await sendQueue();
+                    await refreshList();
+                    if (!synced) {
+                        showNetworkStatus();
+                    }
+                } catch (error) {
+                    if (noAnswer(error)) {
+                        goOffline();
+                    }
+                } finally {
+                    sending = null;
+                }
+            })();
+        }
+        return sending;
+    }
+
+    window.addEventListener("offline", goOffline);
+    window.addEventListener("online", () => {
+        offline = false;
+        sendQueueAndRefresh();
+    });
+    // Kept fresh while online: check-ins at the other doors reach this door's list.
+    setInterval(sendQueueAndRefresh, 30000);
+
+    if (doorNameInput) {
+        doorNameInput.value = store.doorName();
+        doorNameInput.addEventListener("change", () => store.setDoorName(doorNameInput.value));
+    }
+
+    const carryButton = $("[data-carry-guest-list]");
+    if (carryButton && text.guestListUrl) {
+        carryButton.addEventListener("click", async () => {
+            const url = `${text.guestListUrl}?performance=${performance}`;
+            try {
+                const response = await fetch(url, {
+                    credentials: "same-origin",
+                    headers: { "X-Requested-With": "XMLHttpRequest" },
+                });
+                if (!response.ok) {
+                    throw Object.assign(new Error(`HTTP ${response.status}`), { status: response.status });
+                }
+                const data = await response.json();
+                for (const guest of data.guests) {
+                    known.set(guest.id, guest);
+                }
+                carryButton.hidden = true;
+                $("[data-guest-list-status]").textContent =
+                    fill(text.guestListCarried, { count: data.guests.length });
+            } catch (error) {
+                showError(error);
+            }
+        });
+    }
+
+    // The door opens without a network once it has been opened with one: a service worker
+    // keeps the page and its files. A page opened from a ticket's QR code is never kept.
+    if ("serviceWorker" in navigator && !text.initialCode &&
+        location.pathname === text.doorUrl) {
+        const firstVisit = !navigator.serviceWorker.controller;
+        navigator.serviceWorker.register(text.serviceWorkerUrl, { scope: text.doorUrl })
+            .then(() => navigator.serviceWorker.ready)
+            .then((registration) => {
+                if (firstVisit && registration.active) {
+                    registration.active.postMessage({
+                        keep: location.href,
+                        files: window.performance.getEntriesByType("resource").map((entry) => entry.name),
+                    });
+                }
+            })
+            .catch(() => null);
+    }
+
+    showNetworkStatus();
+    sendQueueAndRefresh();
 
     if (text.initialCode) {
         check({ code: text.initialCode });
