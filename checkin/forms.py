@@ -71,6 +71,16 @@ class SearchForm(PerformanceRequestForm):
     q = forms.CharField(required=False, max_length=200)
 
 
+class DeviceTimeField(forms.DateTimeField):
+    """A time as door_offline.js sends it: an ISO 8601 string. JSON may carry a number or a
+    list instead, which Django's field would choke on."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not isinstance(value, str):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
 class OfflineCheckInForm(DoorRequestForm):
     """One check-in a door made offline, as its queue sends it."""
 
@@ -78,5 +88,5 @@ class OfflineCheckInForm(DoorRequestForm):
     # Any performance: a door may come back online after its performance has ended.
     performance = forms.ModelChoiceField(queryset=Performance.objects.only("pk"))
     reservation = forms.IntegerField(min_value=1)
-    admitted_at = forms.DateTimeField()
+    admitted_at = DeviceTimeField()
     door = forms.CharField(required=False, max_length=60, strip=True)

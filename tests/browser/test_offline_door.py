@@ -75,7 +75,7 @@ def scan(page, token):
 def test_the_door_keeps_admitting_offline_and_sends_each_check_in_once(
     browser, live_server, artifacts
 ):
-    performance, tickets = evening(
+    _, tickets = evening(
         {"Mirandolina Rossi": 2, "Fabrizio Neri": 3, "Cavaliere Ripafratta": 1, "Dejanira Bo": 4}
     )
     staff_user("door", "Door staff", "check_in_reservation")
@@ -166,7 +166,7 @@ def test_the_door_keeps_admitting_offline_and_sends_each_check_in_once(
 def test_two_doors_admitting_one_party_offline_record_one_check_in_and_one_conflict(
     browser, live_server, artifacts
 ):
-    performance, tickets = evening({"Ortensia Blu": 2, "Deianira Verdi": 1})
+    _, tickets = evening({"Ortensia Blu": 2, "Deianira Verdi": 1})
     staff_user("anna", "Door staff", "check_in_reservation")
     staff_user("bruno", "Door staff", "check_in_reservation")
     main, main_page = open_door(browser, live_server, "anna", door_name="Main entrance")

@@ -296,6 +296,7 @@ def test_a_door_that_comes_back_after_the_performance_still_sends_its_queue(door
         {"reservation": "x"},
         {"reservation": 0},
         {"admitted_at": "yesterday"},
+        {"admitted_at": 1764534660},
         {"performance": 999999},
         {"door": "x" * 61},
         {"door": "\ud800"},

@@ -17,6 +17,7 @@ from booking import services as booking_services
 from booking.models import Reservation
 from booking.tokens import ticket_token
 from checkin import services
+from checkin.models import OfflineCheckIn, OfflineOutcome
 from tests.booking.factories import book, book_and_confirm, make_performance
 from tests.fuzz.harness import Rows, assert_wrote_nothing, browser, query_string, send
 from tests.fuzz.strategies import (
@@ -33,8 +34,9 @@ from tests.fuzz.strategies import (
 from tests.staff import staff
 
 CSRF_TOKEN = "fuzz" * 8  # a CSRF secret: 32 letters and digits
-PREVIEW, CHECK_IN, UNDO, SEARCH = (
-    f"/admin/checkin/{name}/" for name in ("preview", "check-in", "undo", "search")
+PREVIEW, CHECK_IN, UNDO, SEARCH, SYNC, DOOR_LIST, GUEST_LIST = (
+    f"/admin/checkin/{name}/"
+    for name in ("preview", "check-in", "undo", "search", "sync", "list", "guest-list")
 )
 PERFORMANCES = ["tonight", "another day"]
 BOOKINGS = ["valid", "checked in", "pending", "cancelled", "for another day"]
@@ -49,6 +51,14 @@ class Row:
 
 
 SCAN = [("performance", Row("tonight")), ("code", Row("valid", "code"))]
+# A check-in an offline door queued, as door_offline.js sends it.
+QUEUED = {
+    "nonce": "2f1c7e0a-5b7d-4c1e-9a57-0d3c1f6f2b11",
+    "performance": Row("tonight"),
+    "reservation": Row("valid"),
+    "admitted_at": "2026-11-30T20:31:00+01:00",
+    "door": "Main entrance",
+}
 UNDO_BY_MISTAKE = [("reservation", Row("checked in")), ("reason", "Scanned by mistake")]
 
 row_value = st.one_of(
@@ -228,7 +238,7 @@ class DoorFuzzTest(TestCase):
         assert entry["user_id"] == self.box_office_id
 
     @given(
-        url=st.sampled_from([SEARCH, "/admin/checkin/"]),
+        url=st.sampled_from([SEARCH, DOOR_LIST, GUEST_LIST, "/admin/checkin/"]),
         params=st.one_of(
             parameters(
                 performance=st.one_of(st.just(Row("tonight")), row_value, number_text, any_text),
@@ -247,3 +257,54 @@ class DoorFuzzTest(TestCase):
         assert_wrote_nothing(before, response)
         if url == SEARCH and response.status_code == 200:
             assert isinstance(response.json()["results"], list)
+        if url == DOOR_LIST and response.status_code == 200:
+            assert isinstance(response.json()["entries"], list)
+
+    @given(
+        items=st.lists(
+            st.one_of(
+                st.tuples(st.just("fields"), request_fields(QUEUED)),
+                st.tuples(st.just("value"), hostile_value),
+            ),
+            max_size=3,
+        ),
+        queue_key=st.sampled_from(["check_ins", "check_ins", "check_in", "queue"]),
+        headers=headers,
+    )
+    @example([("fields", list(QUEUED.items()))] * 2, "check_ins", AS_DOOR_JS)
+    @example([("fields", [*QUEUED.items(), ("door", "\ud800")])], "check_ins", AS_DOOR_JS)
+    @example([("fields", [*QUEUED.items(), ("admitted_at", 5)])], "check_ins", AS_DOOR_JS)
+    def test_a_queue_writes_only_the_check_ins_and_records_it_reports(
+        self, items, queue_key, headers
+    ):
+        members = [
+            json_object([(k, self.resolve(v)) for k, v in item])
+            if kind == "fields"
+            else json.dumps(self.resolve(item))
+            for kind, item in items
+        ]
+        content = f"{{{json.dumps(queue_key)}: [{', '.join(members)}]}}".encode()
+        client = self.door(self.door_staff_id)
+        before = Rows.now()
+        response = send(client, "POST", SYNC, content, "application/json", **headers)
+        if response.status_code != 200:
+            assert_wrote_nothing(before, response)
+            return
+        results = response.json()["results"]
+        assert len(results) == len(items)
+        outcomes = [result["outcome"] for result in results]
+        written = Rows.now().written_since(before)
+        # One record per nonce received; the party checked in only by a "recorded" answer.
+        nonces = {result["nonce"] for result in results if result["outcome"] != "invalid"}
+        records = written.pop(OfflineCheckIn._meta.label, {})
+        assert len(records) == len(nonces)
+        assert all(old is None for old, new in records.values())
+        reservations = written.pop(Reservation._meta.label, {})
+        if OfflineOutcome.RECORDED in outcomes:
+            ((pk, (old, new)),) = reservations.items()
+            assert pk == self.valid_id and old["checked_in_at"] is None
+            assert new["checked_in_by_id"] == self.door_staff_id
+            ((entry,),) = ((new for old, new in rows.values()) for rows in written.values())
+            assert (entry["action"], entry["object_id"]) == (services.CHECK_IN_ACTION, str(pk))
+        else:
+            assert not reservations and not written
