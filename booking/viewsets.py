@@ -19,10 +19,16 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column, DateColumn
-from wagtail.admin.widgets import ListingButton
+from wagtail.admin.widgets import Button, ListingButton
 from wagtail.log_actions import log
 from wagtail.permission_policies import ModelPermissionPolicy
-from wagtail.snippets.views.snippets import EditView, IndexView, SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import (
+    CreateView,
+    EditView,
+    IndexView,
+    SnippetViewSet,
+    SnippetViewSetGroup,
+)
 
 from booking import services
 from booking.forms import PersonNameField
@@ -47,7 +53,9 @@ def last_email(reservation):
 
 
 def local_start(performance):
-    return date_format(timezone.localtime(performance.starts_at), "D j M Y, H:i")
+    """When a performance starts, in the theatre's time zone and the active language's format:
+    the box office reads Italian dates in Italian and English ones in English."""
+    return date_format(timezone.localtime(performance.starts_at), "DATETIME_FORMAT")
 
 
 def place_in_line(place):
@@ -151,7 +159,35 @@ class PerformanceForm(WagtailAdminModelForm):
         return cleaned_data
 
 
+def cancel_performance_button(performance, user, *, priority):
+    """The way to the confirmation page of "Cancel performance", for whoever may change the
+    performance and while it is not cancelled yet; otherwise None.
+
+    A `Button`, which Wagtail puts in a "more" menu, never a `ListingButton`, which it shows
+    on every row: cancelling emails every booker, so it sits with the other destructive
+    actions, behind a click.
+    """
+    if performance.is_cancelled or not ModelPermissionPolicy(
+        Performance
+    ).user_has_permission_for_instance(user, "change", performance):
+        return None
+    return Button(
+        _("Cancel performance"),
+        url=reverse("booking_cancel_performance", args=[performance.pk]),
+        icon_name="cross",
+        priority=priority,
+    )
+
+
 class PerformanceEditView(EditView):
+    @cached_property
+    def header_more_buttons(self):
+        buttons = super().header_more_buttons
+        # After Copy, Delete and Inspect (priorities 10 to 30), as in the listing's row menu.
+        if button := cancel_performance_button(self.object, self.request.user, priority=50):
+            buttons.append(button)
+        return buttons
+
     def save_instance(self):
         before = {field: self.form.initial[field] for field in services.CAPACITY_FIELDS}
         instance = super().save_instance()
@@ -177,21 +213,40 @@ class PerformanceEditView(EditView):
         return instance
 
 
+def local_naive(moment):
+    """A moment as the theatre's clocks show it, for spreadsheets, which know no time zones."""
+    return timezone.make_naive(moment).replace(second=0, microsecond=0)
+
+
 class PerformanceIndexView(IndexView):
+    # Exported starts in the theatre's time zone, as the listing shows them, not in UTC.
+    custom_field_preprocess = {
+        "starts_at": {
+            IndexView.FORMAT_CSV: lambda moment: local_naive(moment).isoformat(" ", "minutes"),
+            IndexView.FORMAT_XLSX: local_naive,
+        }
+    }
+
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
-        if not instance.is_cancelled and self.permission_policy.user_has_permission_for_instance(
-            self.request.user, "change", instance
-        ):
-            buttons.append(
-                ListingButton(
-                    _("Cancel performance"),
-                    url=reverse("booking_cancel_performance", args=[instance.pk]),
-                    icon_name="cross",
-                    priority=50,
-                )
-            )
+        # After Edit, Copy and Delete (priorities 10 to 30): the last item of the row's menu.
+        if button := cancel_performance_button(instance, self.request.user, priority=50):
+            buttons.append(button)
         return buttons
+
+
+class PerformanceCreateView(CreateView):
+    """The new performance form; `?show=<page id>` chooses its show, as the show page
+    editor's "Add a performance" link does. Anything else in `show` is ignored."""
+
+    def get_initial(self):
+        initial = super().get_initial()
+        show_id = self.request.GET.get("show", "")
+        # Digits only, and few enough for any integer column: a bad link opens an empty form.
+        is_an_id = show_id.isascii() and show_id.isdigit() and len(show_id) <= 9
+        if is_an_id and ShowPage.objects.filter(pk=int(show_id)).exists():
+            initial["show"] = int(show_id)
+        return initial
 
 
 class PerformanceViewSet(SnippetViewSet):
@@ -199,14 +254,17 @@ class PerformanceViewSet(SnippetViewSet):
     icon = "date"
     menu_label = _("Performances")
     index_view_class = PerformanceIndexView
+    add_view_class = PerformanceCreateView
     edit_view_class = PerformanceEditView
     filterset_class = PerformanceFilterSet
     ordering = "starts_at"
     copy_view_enabled = True
+    # The show's title leads each row, linked to the performance's editor, and the date follows
+    # once, localised: `__str__` would repeat the date in an unlocalised form.
     list_display = [
-        "__str__",
-        Column("venue", label=_("Venue"), accessor="venue.name"),
+        "show__title",
         Column("starts_at", label=_("Starts"), accessor=local_start, sort_key="starts_at"),
+        Column("venue", label=_("Venue"), accessor="venue.name"),
         Column("room_capacity", label=_("Room"), accessor="venue.capacity"),
         Column("additional_seats", label=_("Added"), sort_key="additional_seats"),
         Column("manually_occupied_seats", label=_("Occupied"), sort_key="manually_occupied_seats"),
@@ -229,6 +287,8 @@ class PerformanceViewSet(SnippetViewSet):
         "reminders_sent",
     ]
     export_headings = {
+        "confirmed_seats": _("Confirmed seats"),
+        "available_seats": _("Available"),
         "waiting_seats": _("Waiting"),
         "booking_state.label": _("Status"),
         "reminders_sent": _("Reminders sent"),
@@ -389,6 +449,7 @@ class ReservationViewSet(SnippetViewSet):
         "performance",
         "confirmed_at",
         "checked_in_at",
+        "checked_in_door",
         "last_email_status_display",
         "wheelchair_spaces",
     ]
@@ -402,6 +463,7 @@ class ReservationViewSet(SnippetViewSet):
         "performance": _("Performance"),
         "confirmed_at": _("Confirmed at"),
         "checked_in_at": _("Checked in at"),
+        "checked_in_door": _("Door"),
         "last_email_status_display": _("Last email"),
     }
     export_filename = "guest-list"
@@ -424,6 +486,7 @@ class ReservationViewSet(SnippetViewSet):
         "cancelled_at",
         "checked_in_at",
         "checked_in_by",
+        "checked_in_door",
     ]
 
     @property

@@ -3,16 +3,19 @@
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import include, path, reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 from wagtail.log_actions import LogFormatter
+from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.snippets.models import register_snippet
 
 from booking import admin_views, services
-from booking.models import GroupRequest, Performance, Reservation
-from booking.viewsets import BoxOfficeGroup
+from booking.models import GroupRequest, Performance, Reservation, performances_with_seat_counts
+from booking.viewsets import BoxOfficeGroup, local_start
+from website.models import SHOW_PERFORMANCES_HOOK
 
 register_snippet(BoxOfficeGroup)
 
@@ -119,6 +122,62 @@ class UpcomingPerformancesPanel(Component):
 def add_upcoming_performances_panel(request, panels):
     if request.user.has_perm("booking.view_performance"):
         panels.append(UpcomingPerformancesPanel())
+
+
+class ShowPerformancesPanel(Component):
+    """The show page editor's "Performances" panel: each performance of the show with its
+    seats and state, a link to edit it and one to add another for this show, so editors need
+    not know that performances live under "Box office"."""
+
+    template_name = "booking/admin/show_performances_panel.html"
+
+    class Media:
+        css = {"all": ["booking/admin/show_performances.css"]}
+
+    def __init__(self, show, user):
+        self.show = show
+        self.user = user
+
+    def get_context_data(self, parent_context):
+        if self.show.pk is None:
+            return {"saved": False}
+        policy = ModelPermissionPolicy(Performance)
+        may_edit = policy.user_has_permission(self.user, "change")
+        performances = (
+            performances_with_seat_counts()
+            .filter(show_id=self.show.pk)
+            .select_related("venue")
+            .order_by("starts_at", "pk")
+        )
+        add_url = None
+        if policy.user_has_permission(self.user, "add"):
+            add_url = reverse("wagtailsnippets_booking_performance:add")
+            add_url = f"{add_url}?{urlencode({'show': self.show.pk})}"
+        return {
+            "saved": True,
+            # Editors without the box office's permissions learn where performances are made.
+            "managed_elsewhere": not (may_edit or add_url),
+            "rows": [
+                {
+                    "performance": performance,
+                    "starts": local_start(performance),
+                    "edit_url": (
+                        reverse("wagtailsnippets_booking_performance:edit", args=[performance.pk])
+                        if may_edit
+                        else None
+                    ),
+                }
+                for performance in performances
+            ],
+            "add_url": add_url,
+        }
+
+
+@hooks.register(SHOW_PERFORMANCES_HOOK)
+def show_performances_panel(page, request):
+    """For everyone who edits the show: when and where it plays, and how full, is no one's
+    personal data, and editors writing the page need it. Links only for who may use them."""
+    return ShowPerformancesPanel(page, request.user)
 
 
 @hooks.register("before_delete_snippet")

@@ -19,6 +19,11 @@ from wagtail.search import index
 
 from website.blocks import BodyBlock, CreditBlock
 from website.cache import allow_micro_cache
+from website.panels import HookPanel
+
+# The Wagtail hook that fills the show page editor's "Performances" panel: booking registers
+# it, since performances are booking's (website/panels.py).
+SHOW_PERFORMANCES_HOOK = "show_page_performances"
 
 # Renditions the show cards use: prefetched with the shows so a listing costs no query per card.
 CARD_IMAGE_PREFETCH = "hero_image__renditions"
@@ -283,6 +288,7 @@ class ShowPage(HeroImageMixin, BasePage):  # noqa: DJ008
         FieldPanel("hero_image"),
         FieldPanel("summary"),
         FieldRowPanel([FieldPanel("opening_date"), FieldPanel("closing_date")], heading=_("Run")),
+        HookPanel(SHOW_PERFORMANCES_HOOK, heading=_("Performances"), icon="date"),
         FieldPanel("body"),
         FieldPanel("credits"),
         MultiFieldPanel(

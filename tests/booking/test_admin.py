@@ -1,12 +1,13 @@
 """The box office in the Wagtail admin: roles, listings, exports, actions and the audit log."""
 
 import csv
+import datetime
 import io
 
 import openpyxl
 import pytest
 from bs4 import BeautifulSoup
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.core import mail
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
@@ -151,6 +152,9 @@ def test_guest_list_exports_one_performance_as_csv_and_xlsx(client, performance)
     other = make_performance(performance.show)
     ada = book_and_confirm(performance, name="Ada Lovelace", email="ada@example.org", seats=2)
     book_and_confirm(other, name="Someone Else")
+    Reservation.objects.filter(pk=ada.reservation.pk).update(
+        checked_in_at=timezone.now(), checked_in_door="Side door"
+    )
     client = as_user(client, "Box office")
 
     response = client.get(RESERVATIONS, {"performance": performance.pk, "export": "csv"})
@@ -160,6 +164,8 @@ def test_guest_list_exports_one_performance_as_csv_and_xlsx(client, performance)
     assert [row[:5] for row in rows[1:]] == [
         [ada.reservation.reference, "Ada Lovelace", "ada@example.org", "2", "Confirmed"]
     ]
+    # Which door let the party in, for the evening's report.
+    assert rows[1][rows[0].index("Door")] == "Side door"
 
     response = client.get(RESERVATIONS, {"performance": performance.pk, "export": "xlsx"})
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
@@ -375,3 +381,96 @@ def test_editors_publish_directly_without_the_moderators_workflow(db):
 
     assert not Group.objects.filter(name="Moderators").exists()
     assert not Workflow.objects.filter(active=True).exists()
+
+
+def listing_row(client, performance):
+    page = BeautifulSoup(client.get(PERFORMANCES).content, "html.parser")
+    checkbox = page.select_one(f"table.listing input[data-object-id='{performance.pk}']")
+    return checkbox.find_parent("tr")
+
+
+def cancel_links(element, performance):
+    return element.select(f"a[href='/admin/booking/performances/{performance.pk}/cancel/']")
+
+
+def test_the_listing_shows_the_show_then_its_date_once_in_the_local_format(
+    client, performance, settings
+):
+    settings.TIME_ZONE = "Europe/Rome"
+    Performance.objects.filter(pk=performance.pk).update(
+        starts_at=datetime.datetime(2030, 1, 15, 19, 30, tzinfo=datetime.UTC)
+    )
+    client = as_user(client, "Box office")
+
+    [row] = listing_rows(client.get(PERFORMANCES))
+    assert row["Show title"].startswith(performance.show.title)
+    assert row["Starts"] == "Jan. 15, 2030, 8:30 p.m."
+    cells = listing_row(client, performance).get_text(" ", strip=True)
+    assert cells.count("2030") == 1
+    title_link = listing_row(client, performance).select_one("td.title a")
+    assert title_link["href"] == f"{PERFORMANCES}edit/{performance.pk}/"
+    assert title_link.get_text(strip=True) == performance.show.title
+
+
+def test_the_listing_is_in_date_order(client, performance):
+    earlier = make_performance(days_from_now=2)
+    rows = listing_rows(as_user(client, "Box office").get(PERFORMANCES))
+    assert [row["Show title"].split(" Edit")[0] for row in rows] == [
+        earlier.show.title,
+        performance.show.title,
+    ]
+
+
+def test_cancel_performance_is_only_in_the_rows_more_menu(client, performance):
+    row = listing_row(as_user(client, "Box office"), performance)
+    [link] = cancel_links(row, performance)
+    assert link.find_parent(attrs={"data-w-dropdown-target": "content"}) is not None
+    primary = row.select("ul.actions > li > a")
+    assert not [a for a in primary if "Cancel performance" in a.get_text()]
+
+
+def test_cancel_performance_is_in_the_edit_views_more_actions(client, performance):
+    response = as_user(client, "Box office").get(f"{PERFORMANCES}edit/{performance.pk}/")
+    page = BeautifulSoup(response.content, "html.parser")
+    header_menu = page.select_one("#w-slim-header-buttons [data-w-dropdown-target=content]")
+    assert len(cancel_links(header_menu, performance)) == 1
+    assert len(cancel_links(page, performance)) == 1
+
+
+def test_a_cancelled_performance_offers_no_cancel(client, performance):
+    Performance.objects.filter(pk=performance.pk).update(is_cancelled=True)
+    client = as_user(client, "Box office")
+    assert not cancel_links(listing_row(client, performance), performance)
+    edit = BeautifulSoup(client.get(f"{PERFORMANCES}edit/{performance.pk}/").content, "html.parser")
+    assert not cancel_links(edit, performance)
+
+
+def test_whoever_may_not_change_performances_is_offered_no_cancel(client, performance):
+    viewer = staff("nobody")
+    viewer.user_permissions.add(
+        Permission.objects.get(codename="access_admin"),
+        Permission.objects.get(codename="view_performance"),
+    )
+    client.force_login(viewer)
+    assert not cancel_links(listing_row(client, performance), performance)
+
+
+def test_the_performance_export_gives_starts_in_the_local_time_zone(client, performance, settings):
+    settings.TIME_ZONE = "Europe/Rome"
+    Performance.objects.filter(pk=performance.pk).update(
+        starts_at=datetime.datetime(2030, 1, 15, 19, 30, 12, tzinfo=datetime.UTC)
+    )
+    client = as_user(client, "Box office")
+
+    response = client.get(PERFORMANCES, {"export": "csv"})
+    [row] = csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode()))
+    assert row["Show"] == performance.show.title
+    assert row["Starts at"] == "2030-01-15 20:30"
+    assert (row["Confirmed seats"], row["Available"]) == ("0", "20")
+
+    response = client.get(PERFORMANCES, {"export": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    headings, values = (list(row) for row in sheet.iter_rows(values_only=True))
+    assert dict(zip(headings, values, strict=True))["Starts at"] == datetime.datetime(
+        2030, 1, 15, 20, 30
+    )
