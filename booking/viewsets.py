@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
-from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.widgets import Button, ListingButton
 from wagtail.log_actions import log
 from wagtail.permission_policies import ModelPermissionPolicy
@@ -226,6 +226,14 @@ class PerformanceIndexView(IndexView):
             IndexView.FORMAT_XLSX: local_naive,
         }
     }
+
+    @cached_property
+    def columns(self):
+        columns = super().columns
+        # The title column is named after its lookup ("Show title", "Spettacolo titolo" in
+        # Italian); the box office reads the show's name.
+        next(column for column in columns if isinstance(column, TitleColumn)).label = _("Show")
+        return columns
 
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
