@@ -5,6 +5,7 @@ each check-in applied once, a party admitted at two doors reported to the box of
 
 import pytest
 from django.contrib.auth.models import Group, Permission, User
+from django.utils import timezone
 
 from booking.models import Reservation
 from booking.tokens import ticket_token
@@ -80,6 +81,10 @@ def test_the_door_keeps_admitting_offline_and_sends_each_check_in_once(
     )
     staff_user("door", "Door staff", "check_in_reservation")
     context, page = open_door(browser, live_server, "door", door_name="Main entrance")
+    # On a phone the chosen performance's venue shows in full under the selector.
+    venue = Reservation.objects.first().performance.venue.name
+    assert venue in page.locator("#door-performance-details").inner_text()
+    assert page.locator("#door-performance-details").is_visible()
 
     # Online: one party in before the network goes.
     scan(page, tickets["Mirandolina Rossi"][1])
@@ -105,6 +110,9 @@ def test_the_door_keeps_admitting_offline_and_sends_each_check_in_once(
     scan(page, tickets["Mirandolina Rossi"][1])
     page.wait_for_selector("[data-result][data-offline][data-state=already_checked_in]")
     assert "Main entrance" in page.locator("[data-message]").inner_text()
+    # At the theatre's time, whatever time zone the phone is set to (here Chromium's UTC).
+    first = Reservation.objects.get(name="Mirandolina Rossi").checked_in_at
+    assert f"at {timezone.localtime(first):%H:%M} by" in page.locator("[data-message]").inner_text()
 
     # Two parties admitted offline.
     for name in ("Fabrizio Neri", "Dejanira Bo"):

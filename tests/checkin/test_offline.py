@@ -9,6 +9,7 @@ import uuid
 import pytest
 from bs4 import BeautifulSoup
 from cryptography.exceptions import InvalidTag
+from django.test import Client
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
@@ -40,7 +41,9 @@ def door_user():
 
 
 @pytest.fixture
-def door(client, door_user):
+def door(door_user):
+    """A door phone's browser; tests log the box office in on `client`, another browser."""
+    client = Client()
     client.force_login(door_user)
     return client
 
@@ -380,3 +383,22 @@ def test_the_manifest_installs_the_door_alone(client):
     assert manifest["start_url"] == manifest["scope"] == "/admin/checkin/"
     assert manifest["display"] == "standalone"
     assert {icon["sizes"] for icon in manifest["icons"]} == {"192x192", "512x512"}
+
+
+def test_the_dashboard_tells_the_box_office_of_this_weeks_conflicts(door, performance):
+    def panel(user_client):
+        page = BeautifulSoup(user_client.get("/admin/").content, "html.parser")
+        return page.select_one("[data-door-conflicts-panel]")
+
+    client = Client()
+    client.force_login(staff("Box office"))
+    assert panel(client) is None  # nothing to review
+    reservation, _ = confirmed(performance)
+    for _ in range(2):
+        post(door, SYNC, {"check_ins": [queued(reservation)]})
+    shown = panel(client)
+    assert "admitted 1 party that was already checked in" in shown.get_text(" ", strip=True)
+    assert shown.find("a")["href"] == CONFLICTS
+    assert panel(door) is None
+    OfflineCheckIn.objects.update(received_at=timezone.now() - datetime.timedelta(days=8))
+    assert panel(client) is None

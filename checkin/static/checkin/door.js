@@ -51,6 +51,8 @@
             hour: "2-digit",
             minute: "2-digit",
             hourCycle: "h23",
+            // The theatre's clock (the staff's admin time zone), whatever the phone's says.
+            timeZone: text.timeZone || undefined,
         });
 
     // A fetch that got no answer at all (no network, server unreachable): not an HTTP error.
@@ -506,6 +508,7 @@
         const conflicts = answers.filter((answer) =>
             ["admitted_twice", "no_longer_valid"].includes(answer.outcome)).length;
         network.hidden = false;
+        network.dataset.offline = "false";
         network.textContent = fill(text.statusSynced, { sent, conflicts });
     }
 
@@ -515,6 +518,7 @@
             credentials: "same-origin",
             headers: { "X-Requested-With": "XMLHttpRequest" },
         });
+        goOnline(); // an answer, whatever it says: the server is reachable
         if (response.ok) {
             const data = await response.json();
             store.storeList(data);
@@ -523,9 +527,10 @@
     }
 
     // One at a time, the queue first: a list fetched before the queue went could still show
-    // the queued parties unadmitted.
-    function sendQueueAndRefresh() {
-        if (offline) {
+    // the queued parties unadmitted. Offline, only a probe tries: the browser may be on a
+    // network while the server was the one that did not answer.
+    function sendQueueAndRefresh({ probe = false } = {}) {
+        if (offline && !probe) {
             return Promise.resolve();
         }
         if (!sending) {
@@ -555,7 +560,7 @@
         sendQueueAndRefresh();
     });
     // Kept fresh while online: check-ins at the other doors reach this door's list.
-    setInterval(sendQueueAndRefresh, 30000);
+    setInterval(() => sendQueueAndRefresh({ probe: navigator.onLine }), 30000);
 
     if (doorNameInput) {
         doorNameInput.value = store.doorName();
