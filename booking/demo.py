@@ -173,6 +173,7 @@ def book(performance, evening, audience, audience_emails, plan):
                     minutes=plan["minutes_apart"] * (checked_in - number)
                 )
                 reservation.checked_in_by = door_staff
+                reservation.checked_in_door = plan["checked_in_door"]
         reservation.save()
 
 

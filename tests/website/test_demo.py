@@ -188,6 +188,7 @@ def test_tonight_the_door_opens_on_a_performance_with_a_part_of_its_audience_in(
     arrived = tonight.reservations.filter(checked_in_at__isnull=False)
     assert all(party.checked_in_at <= timezone.now() for party in arrived)
     assert {party.checked_in_by.username for party in arrived} == {"porta"}
+    assert {party.checked_in_door for party in arrived} == {"Ingresso principale"}
     assert STAFF_USERS["porta"] == "Door staff"
 
     assert client.login(username="porta", password=ADMIN_PASSWORD)
