@@ -276,7 +276,13 @@ class PerformanceViewSet(SnippetViewSet):
     # once, localised: `__str__` would repeat the date in an unlocalised form.
     list_display = [
         "show__title",
-        Column("starts_at", label=_("Starts"), accessor=local_start, sort_key="starts_at"),
+        Column(
+            "starts_at",
+            label=_("Starts"),
+            accessor=local_start,
+            sort_key="starts_at",
+            classname="w-whitespace-nowrap",  # one line: the date is what the eye looks for
+        ),
         Column("venue", label=_("Venue"), accessor="venue.name"),
         Column("room_capacity", label=_("Room"), accessor="venue.capacity"),
         Column("additional_seats", label=_("Added"), sort_key="additional_seats"),
