@@ -21,6 +21,15 @@ ARTIFACTS = Path(settings.BASE_DIR) / "var" / "test-artifacts"
 PHONE = {"viewport": {"width": 375, "height": 812}, "device_scale_factor": 2}
 
 
+def log_in_to_the_admin(page, live_server, username, password):
+    """Log a staff user in through the admin's login form, as they would on their phone."""
+    page.goto(live_server.url + "/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/admin/")
+
+
 @pytest.fixture(scope="session")
 def playwright():
     if not os.path.exists(CHROMIUM):

@@ -11,6 +11,7 @@ from PIL import Image
 from booking.models import Reservation
 from tests.booking.factories import make_performance
 from tests.booking.mailbox import send_queued_emails
+from tests.browser.conftest import log_in_to_the_admin
 from tests.browser.visitor import book_on_a_phone
 from tests.website.factories import ensure_home_page, make_show, make_show_index
 
@@ -61,11 +62,7 @@ def book_and_confirm_on_a_phone(phone, live_server, show, performance):
 
 
 def log_in_to_the_door(page, live_server):
-    page.goto(live_server.url + "/admin/login/")
-    page.fill("#id_username", "door")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin/")
+    log_in_to_the_admin(page, live_server, "door", PASSWORD)
     page.goto(live_server.url + "/admin/checkin/")
 
 

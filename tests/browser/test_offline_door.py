@@ -11,7 +11,7 @@ from booking.models import Reservation
 from booking.tokens import ticket_token
 from checkin.models import OfflineCheckIn, OfflineOutcome
 from tests.booking.factories import book_and_confirm, make_performance
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, log_in_to_the_admin
 from tests.website.factories import ensure_home_page, make_show, make_show_index
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -47,11 +47,7 @@ def open_door(browser, live_server, username, door_name=None):
     performance's door list is on the phone."""
     context = browser.new_context(**PHONE)
     page = context.new_page()
-    page.goto(live_server.url + "/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin/")
+    log_in_to_the_admin(page, live_server, username, PASSWORD)
     page.goto(live_server.url + "/admin/checkin/")
     page.wait_for_function("navigator.serviceWorker.controller !== null")
     page.wait_for_function(
@@ -206,11 +202,7 @@ def test_two_doors_admitting_one_party_offline_record_one_check_in_and_one_confl
     staff_user("carla", "Box office", "view_offlinecheckin", "view_reservation")
     office = browser.new_context(**PHONE)
     page = office.new_page()
-    page.goto(live_server.url + "/admin/login/")
-    page.fill("#id_username", "carla")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin/")
+    log_in_to_the_admin(page, live_server, "carla", PASSWORD)
     page.goto(live_server.url + "/admin/door-conflicts/")
     row = page.locator("table.listing tbody tr").first
     text = row.inner_text()

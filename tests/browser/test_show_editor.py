@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from booking.models import Performance
 from tests.booking.factories import book_and_confirm, make_performance
+from tests.browser.conftest import log_in_to_the_admin
 from tests.website.factories import ensure_home_page, make_show, make_show_index
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -18,14 +19,6 @@ PASSWORD = "editor-test-password"
 def evening(days_from_now):
     day = timezone.localdate() + datetime.timedelta(days=days_from_now)
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(20, 30)))
-
-
-def log_in(page, live_server):
-    page.goto(live_server.url + "/admin/login/")
-    page.fill("#id_username", "editor")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin/")
 
 
 def test_the_show_editor_lists_its_performances_and_adds_one(live_server, phone, artifacts):
@@ -42,7 +35,7 @@ def test_the_show_editor_lists_its_performances_and_adds_one(live_server, phone,
     Performance.objects.filter(pk=cancelled.pk).update(is_cancelled=True)
     make_performance(make_show(index, title="Another show"), venue=first.venue)
 
-    log_in(phone, live_server)
+    log_in_to_the_admin(phone, live_server, "editor", PASSWORD)
     phone.goto(f"{live_server.url}/admin/pages/{show.pk}/edit/")
     panel = phone.locator("[data-show-performances]")
     panel.scroll_into_view_if_needed()
