@@ -86,7 +86,8 @@ class OfflineCheckInForm(DoorRequestForm):
 
     nonce = forms.UUIDField()
     # Any performance: a door may come back online after its performance has ended.
-    performance = forms.ModelChoiceField(queryset=Performance.objects.only("pk"))
+    # Its start: how early a door's clock is believed (services.plausible_time).
+    performance = forms.ModelChoiceField(queryset=Performance.objects.only("pk", "starts_at"))
     reservation = forms.IntegerField(min_value=1)
     admitted_at = DeviceTimeField()
     door = forms.CharField(required=False, max_length=60, strip=True)

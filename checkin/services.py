@@ -30,6 +30,8 @@ UNDO_CHECK_IN_ACTION = "checkin.undo"
 
 # A check-in can be taken back until this long after the performance began.
 UNDO_WINDOW = datetime.timedelta(hours=6)
+# An offline door's clock is believed from this long before the performance began.
+OFFLINE_CLOCK_TOLERANCE = datetime.timedelta(days=1)
 
 # What a scan or a keyboard gives: a bare token, or the ticket's door URL around it.
 TICKET_CODE = re.compile(rf"(?:^|/t/)({TOKEN_PATTERN})/?$")
@@ -281,8 +283,8 @@ def record_offline_check_in(
     `OfflineCheckIn`.
 
     Idempotent: a nonce already received returns its row unchanged, however often the device
-    sends it. Otherwise the party is checked in as of the device's time (never later than
-    now), unless the server already has them checked in — then the admission is recorded as
+    sends it. Otherwise the party is checked in as of the device's time (`plausible_time`),
+    unless the server already has them checked in — then the admission is recorded as
     a conflict with the earlier check-in's time, door and staff, for the box office — or the
     ticket no longer admits anybody here (cancelled while the door was offline, say).
     """
@@ -312,7 +314,7 @@ def record_offline_check_in(
         state = state_of(reservation, performance)
         if state == TicketState.VALID:
             admission.outcome = OfflineOutcome.RECORDED
-            reservation.checked_in_at = min(admitted_at, now)
+            reservation.checked_in_at = plausible_time(admitted_at, performance, now)
             reservation.checked_in_by, reservation.checked_in_door = by, door
             reservation.save(update_fields=["checked_in_at", "checked_in_by", "checked_in_door"])
             log(
@@ -337,6 +339,14 @@ def record_offline_check_in(
             transaction.set_rollback(True)
             admission = None
     return admission or OfflineCheckIn.objects.get(nonce=nonce)
+
+
+def plausible_time(device_time, performance, now):
+    """When an offline door admitted a party, by its clock, unless that clock was plainly
+    wrong (later than now, or more than a day before the performance): then now. The
+    device's own time is kept on the `OfflineCheckIn` as it was sent."""
+    earliest = performance.starts_at - OFFLINE_CLOCK_TOLERANCE
+    return device_time if earliest <= device_time <= now else now
 
 
 def guest_list(performance):

@@ -275,6 +275,17 @@ def test_a_device_clock_ahead_of_the_server_records_the_time_it_arrived(door, pe
     assert before <= reservation.checked_in_at <= timezone.now()
 
 
+def test_a_device_clock_years_behind_records_the_time_it_arrived(door, performance):
+    reservation, _ = confirmed(performance)
+    long_ago = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+    before = timezone.now()
+    post(door, SYNC, {"check_ins": [queued(reservation, at=long_ago)]})
+    reservation.refresh_from_db()
+    assert before <= reservation.checked_in_at <= timezone.now()
+    # The device's own time is kept as it was sent.
+    assert OfflineCheckIn.objects.get().admitted_at == long_ago
+
+
 def test_a_door_that_comes_back_after_the_performance_still_sends_its_queue(door, home_page):
     past = make_performance(venue_capacity=10, days_from_now=-1)
     reservation = Reservation.objects.create(
