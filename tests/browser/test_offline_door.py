@@ -88,9 +88,15 @@ def test_the_door_keeps_admitting_offline_and_sends_each_check_in_once(
     page.wait_for_selector("[data-result][data-state=checked_in]")
     page.wait_for_function("document.querySelector('[data-network]').textContent.includes(':')")
     page.evaluate("() => new Promise((resolve) => setTimeout(resolve, 300))")
+    # An old list of another evening, left on the phone: the next download drops it.
+    page.evaluate(
+        "localStorage.setItem('azionelab.door.list.999',"
+        " JSON.stringify({generatedAt: '2026-01-01T20:00:00Z', entries: {}}))"
+    )
     # The list picks up that check-in before the network goes (as the 30 s refresh would).
     page.reload()
     page.wait_for_selector("[data-network]:has-text('Ready to work offline')")
+    page.wait_for_function("localStorage.getItem('azionelab.door.list.999') === null")
 
     context.set_offline(True)
     # The page opens without a network, from the service worker: the copy it kept, which

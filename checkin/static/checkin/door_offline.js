@@ -66,8 +66,29 @@ window.DoorOffline = (() => {
         return JSON.parse(new TextDecoder().decode(plain));
     }
 
+    // Lists of other performances older than this are dropped: a phone carries the evening's
+    // lists, not the season's.
+    const LIST_LIFETIME_MS = 36 * 60 * 60 * 1000;
+
+    function dropOldLists(keep) {
+        const queued = new Set(queue().map((item) => String(item.performance)));
+        const prefix = listKey("");
+        for (const key of Object.keys(localStorage)) {
+            const performance = key.startsWith(prefix) ? key.slice(prefix.length) : null;
+            if (!performance || performance === String(keep) || queued.has(performance)) {
+                continue;
+            }
+            const stored = read(key, null);
+            if (!stored || Date.now() - Date.parse(stored.generatedAt) > LIST_LIFETIME_MS) {
+                localStorage.removeItem(key);
+                localStorage.removeItem(admittedKey(performance));
+            }
+        }
+    }
+
     // The door list as the server sent it, its entries by id.
     function storeList(data) {
+        dropOldLists(data.performance);
         const entries = {};
         for (const entry of data.entries) {
             entries[entry.id] = entry.box;
