@@ -217,3 +217,30 @@ def test_two_doors_admitting_one_party_offline_record_one_check_in_and_one_confl
     page.screenshot(path=artifacts / "door-conflict-box-office.png", full_page=True)
     for context in (main, side, office):
         context.close()
+
+
+def test_the_box_office_carries_the_guest_list_and_admits_a_guest_without_a_ticket_offline(
+    browser, live_server
+):
+    _, tickets = evening({"Ortensia Blu": 2, "Fabrizio Neri": 3})
+    staff_user("carla", "Box office", "check_in_reservation", "view_reservation")
+    context, page = open_door(browser, live_server, "carla", door_name="Box office")
+
+    page.click("summary:has-text('Find a booking without a ticket')")
+    page.click("[data-carry-guest-list]")
+    page.wait_for_selector("[data-guest-list-status]:has-text('2 bookings')")
+    context.set_offline(True)
+    page.fill("#door-search", "neri")
+    page.click("[data-search-results] button:has-text('Fabrizio Neri')")
+    page.wait_for_selector("[data-result][data-offline][data-state=valid]")
+    page.click("[data-admit]")
+    page.wait_for_selector("[data-result][data-offline][data-state=checked_in]")
+    # The guest list never reaches the phone's storage.
+    assert "Ortensia" not in page.evaluate("JSON.stringify(Object.assign({}, localStorage))")
+
+    context.set_offline(False)
+    page.wait_for_selector("[data-network]:has-text('Check-ins sent: 1.')")
+    reservation = tickets["Fabrizio Neri"][0]
+    reservation.refresh_from_db()
+    assert reservation.checked_in_door == "Box office"
+    context.close()
