@@ -55,11 +55,20 @@
             timeZone: text.timeZone || undefined,
         });
 
-    // A fetch that got no answer at all (no network, server unreachable): not an HTTP error.
-    const noAnswer = (error) => !error.status;
+    // A request that got no answer at all (no network, server unreachable), as opposed to an
+    // answer that says no, or a bug: only the first sends the door offline.
+    const noAnswer = (error) => error.noAnswer === true;
+
+    async function send(url, options) {
+        try {
+            return await fetch(url, options);
+        } catch (error) {
+            throw Object.assign(new Error("no answer"), { noAnswer: true });
+        }
+    }
 
     async function post(url, body) {
-        const response = await fetch(url, {
+        const response = await send(url, {
             method: "POST",
             credentials: "same-origin",
             headers: {
@@ -135,8 +144,10 @@
     function showError(error) {
         currentOffline = null;
         showResult("error", false);
-        // The server's own words when it gave a reason; otherwise what the status means.
-        if (error && error.message && !error.message.startsWith("HTTP")) {
+        // The server's own words when it gave a reason, or the door's own sentence ({message});
+        // otherwise what the status means. Never a script error's words.
+        const said = error && error.message && !error.message.startsWith("HTTP");
+        if (said && (error.status || !(error instanceof Error))) {
             message.textContent = error.message;
         } else if (error && (error.status === 403 || error.status === 401)) {
             message.textContent = text.sessionMessage;
@@ -327,7 +338,7 @@
 
     async function searchServer(query) {
         const url = `${text.searchUrl}?performance=${performance}&q=${encodeURIComponent(query)}`;
-        const response = await fetch(url, {
+        const response = await send(url, {
             credentials: "same-origin",
             headers: { "X-Requested-With": "XMLHttpRequest" },
         });
@@ -349,17 +360,19 @@
                 try {
                     results = await searchServer(query);
                 } catch (error) {
+                    if (!noAnswer(error)) {
+                        throw error;
+                    }
                     goOffline();
                     results = searchKnown(query);
                 }
             }
-            const data = { results };
-            if (!data.results.length) {
+            if (!results.length) {
                 const item = document.createElement("li");
                 item.textContent = text.noResults;
                 searchResults.append(item);
             }
-            for (const found of data.results) {
+            for (const found of results) {
                 const item = document.createElement("li");
                 const button = document.createElement("button");
                 button.type = "button";
@@ -514,7 +527,7 @@
 
     async function refreshList() {
         const url = `${text.listUrl}?performance=${performance}`;
-        const response = await fetch(url, {
+        const response = await send(url, {
             credentials: "same-origin",
             headers: { "X-Requested-With": "XMLHttpRequest" },
         });
@@ -572,7 +585,7 @@
         carryButton.addEventListener("click", async () => {
             const url = `${text.guestListUrl}?performance=${performance}`;
             try {
-                const response = await fetch(url, {
+                const response = await send(url, {
                     credentials: "same-origin",
                     headers: { "X-Requested-With": "XMLHttpRequest" },
                 });
