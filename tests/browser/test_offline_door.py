@@ -244,3 +244,24 @@ def test_the_box_office_carries_the_guest_list_and_admits_a_guest_without_a_tick
     reservation.refresh_from_db()
     assert reservation.checked_in_door == "Box office"
     context.close()
+
+
+def test_the_door_decides_offline_when_the_application_behind_nginx_is_down(browser, live_server):
+    _, tickets = evening({"Ortensia Blu": 2})
+    staff_user("door", "Door staff", "check_in_reservation")
+    context, page = open_door(browser, live_server, "door")
+
+    # nginx answers 503 for the application: the network is there, the server that decides is not.
+    page.route("**/admin/checkin/preview/", lambda route: route.fulfill(status=503, body="Down"))
+    scan(page, tickets["Ortensia Blu"][1])
+    page.wait_for_selector("[data-result][data-offline][data-state=valid]")
+    page.click("[data-admit]")
+    page.wait_for_selector("[data-result][data-offline][data-state=checked_in]")
+    assert Reservation.objects.get().checked_in_at is None
+
+    # The application is back: the queue goes at the next sign of it.
+    page.unroute("**/admin/checkin/preview/")
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_selector("[data-network]:has-text('Check-ins sent: 1.')")
+    assert Reservation.objects.get().checked_in_at is not None
+    context.close()

@@ -55,16 +55,26 @@
             timeZone: text.timeZone || undefined,
         });
 
-    // A request that got no answer at all (no network, server unreachable), as opposed to an
-    // answer that says no, or a bug: only the first sends the door offline.
+    // A request that got no answer from the application (no network, the server unreachable
+    // or down behind nginx), as opposed to an answer that says no, or a bug: only the first
+    // sends the door offline.
     const noAnswer = (error) => error.noAnswer === true;
 
+    // What nginx answers when the application behind it is down or overloaded: no answer
+    // from the server that decides, as good as no network.
+    const GATEWAY_FAILURES = [502, 503, 504];
+
     async function send(url, options) {
+        let response;
         try {
-            return await fetch(url, options);
+            response = await fetch(url, options);
         } catch (error) {
+            response = null;
+        }
+        if (!response || GATEWAY_FAILURES.includes(response.status)) {
             throw Object.assign(new Error("no answer"), { noAnswer: true });
         }
+        return response;
     }
 
     async function post(url, body) {

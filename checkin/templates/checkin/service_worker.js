@@ -30,19 +30,24 @@ function isDoorPage(url) {
 }
 
 // The door page: the network's copy while there is a network, kept for later; without one,
-// the copy of this performance's page, else of the last performance opened. A redirect (to
-// the login page, say) is passed on and never kept.
+// or when the application behind nginx is down (a 5xx), the copy of this performance's page,
+// else of the last performance opened. A redirect (to the login page, say) is passed on and
+// never kept.
 async function doorPage(request) {
     const cache = await caches.open(CACHE);
+    const kept = async () => (await cache.match(request.url)) || (await cache.match(DOOR_URL));
+    let response;
     try {
-        const response = await fetch(request);
-        if (response.ok && !response.redirected) {
-            await keepDoorPage(cache, request.url, response.clone());
-        }
-        return response;
+        response = await fetch(request);
     } catch (error) {
-        return (await cache.match(request.url)) || (await cache.match(DOOR_URL)) || Response.error();
+        return (await kept()) || Response.error();
     }
+    if (response.ok && !response.redirected) {
+        await keepDoorPage(cache, request.url, response.clone());
+    } else if (response.status >= 500) {
+        return (await kept()) || response;
+    }
+    return response;
 }
 
 async function keepDoorPage(cache, url, response) {
