@@ -69,11 +69,19 @@ def as_json(check):
     return data
 
 
+def errors_as_sentence(form):
+    """The form's errors as one text: what door.js shows."""
+    return " ".join(error for errors in form.errors.values() for error in errors)
+
+
 def bad_request(form):
     # door.js shows the message; the fields say which input it is about.
-    message = " ".join(error for errors in form.errors.values() for error in errors)
     return JsonResponse(
-        {"error": "invalid", "message": message, "fields": form.errors.get_json_data()},
+        {
+            "error": "invalid",
+            "message": errors_as_sentence(form),
+            "fields": form.errors.get_json_data(),
+        },
         status=400,
     )
 
@@ -267,8 +275,7 @@ def sync(request, data):
         form = OfflineCheckInForm(item if isinstance(item, dict) else {})
         if not form.is_valid():
             # Never valid however often it is sent: the door drops it and says so.
-            message = " ".join(error for errors in form.errors.values() for error in errors)
-            results.append({"outcome": "invalid", "message": message})
+            results.append({"outcome": "invalid", "message": errors_as_sentence(form)})
             continue
         admission = services.record_offline_check_in(
             form.cleaned_data["performance"],

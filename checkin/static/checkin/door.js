@@ -557,12 +557,12 @@
             return Promise.resolve();
         }
         if (!sending) {
-            const synced = store.queue().length > 0;
+            const hadQueue = store.queue().length > 0;
             sending = (async () => {
                 try {
                     await sendQueue();
                     await refreshList();
-                    if (!synced) {
+                    if (!hadQueue) {  // else the status line reports the sending
                         showNetworkStatus();
                     }
                 } catch (error) {
