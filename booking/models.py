@@ -417,6 +417,9 @@ class Reservation(models.Model):
     )
     # Which door admitted the party, as its staff named it on their device (blank: unnamed).
     checked_in_door = models.CharField(_("checked in at door"), max_length=60, blank=True)
+    # The door's id of the admission that checked the party in: a door whose check-in got no
+    # answer queues the same admission under the same id, and the server knows it for one.
+    checked_in_nonce = models.UUIDField(_("check-in nonce"), null=True, blank=True, editable=False)
     personal_data_erased_at = models.DateTimeField(
         _("personal data erased at"), null=True, blank=True
     )

@@ -53,6 +53,8 @@ class TicketRequestForm(PerformanceRequestForm):
     reservation = forms.IntegerField(required=False, min_value=1)
     # The name its staff gave this door on the device; blank when they gave none.
     door = forms.CharField(required=False, max_length=60, strip=True)
+    # The door's id of a check-in (services.check_in); a preview's is ignored.
+    nonce = forms.UUIDField(required=False)
 
     def clean(self):
         cleaned_data = super().clean()

@@ -72,6 +72,9 @@ class TicketState(models.TextChoices):
 # Said after the sentence of a party that booked a wheelchair space.
 WHEELCHAIR_NOTE = _("With a wheelchair space: show them the way to it.")
 
+# What a check-in sets on a reservation, and taking it back clears.
+CHECK_IN_FIELDS = ["checked_in_at", "checked_in_by", "checked_in_door", "checked_in_nonce"]
+
 # The states in which the door may see the party's name: this performance's own parties.
 NAMED_STATES = (TicketState.VALID, TicketState.CHECKED_IN, TicketState.ALREADY_CHECKED_IN)
 
@@ -215,9 +218,13 @@ def preview(performance, *, code=None, reservation_id=None):
     return TicketCheck(state_of(reservation, performance), reservation, seat_counts(performance))
 
 
-def check_in(performance, *, by, code=None, reservation_id=None, door="", now=None):
+def check_in(performance, *, by, code=None, reservation_id=None, door="", nonce=None, now=None):
     """Check the whole party in, once, at the named door; returns the `TicketCheck` of the
     admission.
+
+    `nonce` is the door's id of this admission: if the door never gets the answer, it admits
+    the party offline under the same id, and `record_offline_check_in` takes that for this
+    admission, not a second one.
 
     Raises `NotAdmitted` for a ticket that admits nobody now, a repeat included: its check
     tells when and by whom the party was checked in.
@@ -232,10 +239,12 @@ def check_in(performance, *, by, code=None, reservation_id=None, door="", now=No
                 performance=performance,
                 status=ReservationStatus.CONFIRMED,
                 checked_in_at__isnull=True,
-            ).update(checked_in_at=now, checked_in_by=by, checked_in_door=door)
+            ).update(
+                checked_in_at=now, checked_in_by=by, checked_in_door=door, checked_in_nonce=nonce
+            )
             if admitted:
                 reservation.checked_in_at, reservation.checked_in_by = now, by
-                reservation.checked_in_door = door
+                reservation.checked_in_door, reservation.checked_in_nonce = door, nonce
                 log(reservation, CHECK_IN_ACTION, user=by, data={"seats": reservation.seats})
         if admitted:
             return TicketCheck(TicketState.CHECKED_IN, reservation, seat_counts(performance))
@@ -259,8 +268,9 @@ def undo_check_in(reservation_id, *, by, reason):
         if reservation.performance.starts_at < timezone.now() - UNDO_WINDOW:
             raise UndoRefused(_("The performance is over: its check-ins can no longer change."))
         reservation.checked_in_at = reservation.checked_in_by = None
+        reservation.checked_in_nonce = None
         reservation.checked_in_door = ""
-        reservation.save(update_fields=["checked_in_at", "checked_in_by", "checked_in_door"])
+        reservation.save(update_fields=CHECK_IN_FIELDS)
         log(reservation, UNDO_CHECK_IN_ACTION, user=by, data={"reason": reason})
     return reservation
 
@@ -283,10 +293,12 @@ def record_offline_check_in(
     `OfflineCheckIn`.
 
     Idempotent: a nonce already received returns its row unchanged, however often the device
-    sends it. Otherwise the party is checked in as of the device's time (`plausible_time`),
-    unless the server already has them checked in — then the admission is recorded as
-    a conflict with the earlier check-in's time, door and staff, for the box office — or the
-    ticket no longer admits anybody here (cancelled while the door was offline, say).
+    sends it, and so does a nonce the party was checked in under online (a check-in whose
+    answer the door never got, so admitted again offline): recorded, nothing changed.
+    Otherwise the party is checked in as of the device's time (`plausible_time`), unless the
+    server already has them checked in — then the admission is recorded as a conflict with
+    the earlier check-in's time, door and staff, for the box office — or the ticket no longer
+    admits anybody here (cancelled while the door was offline, say).
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -312,11 +324,15 @@ def record_offline_check_in(
             received_at=now,
         )
         state = state_of(reservation, performance)
-        if state == TicketState.VALID:
+        if reservation is not None and reservation.checked_in_nonce == nonce:
+            # This very admission, checked in online: its answer was lost on the way.
+            admission.outcome = OfflineOutcome.RECORDED
+        elif state == TicketState.VALID:
             admission.outcome = OfflineOutcome.RECORDED
             reservation.checked_in_at = plausible_time(admitted_at, performance, now)
             reservation.checked_in_by, reservation.checked_in_door = by, door
-            reservation.save(update_fields=["checked_in_at", "checked_in_by", "checked_in_door"])
+            reservation.checked_in_nonce = nonce
+            reservation.save(update_fields=CHECK_IN_FIELDS)
             log(
                 reservation,
                 CHECK_IN_ACTION,

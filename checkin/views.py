@@ -148,8 +148,9 @@ def render_door(request, performance_id=None, initial_code=""):
 
 
 def answer(data, check_ticket):
-    """Validate a ticket request, run `check_ticket(performance, code=, reservation_id=)` and
-    answer with its check, or with the check of the refusal: the door shows either."""
+    """Validate a ticket request, run `check_ticket(performance, code=, reservation_id=,
+    door=, nonce=)` and answer with its check, or with the check of the refusal: the door
+    shows either."""
     form = TicketRequestForm(data)
     if not form.is_valid():
         return bad_request(form)
@@ -159,6 +160,7 @@ def answer(data, check_ticket):
             code=form.cleaned_data["code"],
             reservation_id=form.cleaned_data["reservation"],
             door=form.cleaned_data["door"],
+            nonce=form.cleaned_data["nonce"],
         )
     except services.NotAdmitted as refusal:
         check = refusal.check
@@ -171,7 +173,9 @@ def answer(data, check_ticket):
 @json_object_body
 def preview(request, data):
     # A preview admits nobody, at no door.
-    return answer(data, lambda performance, door, **ticket: services.preview(performance, **ticket))
+    return answer(
+        data, lambda performance, door, nonce, **ticket: services.preview(performance, **ticket)
+    )
 
 
 @door_endpoint(CHECK_IN_PERMISSION)

@@ -265,3 +265,40 @@ def test_the_door_decides_offline_when_the_application_behind_nginx_is_down(brow
     page.wait_for_selector("[data-network]:has-text('Check-ins sent: 1.')")
     assert Reservation.objects.get().checked_in_at is not None
     context.close()
+
+
+def test_a_check_in_whose_answer_is_lost_is_admitted_once_and_no_conflict(browser, live_server):
+    _, tickets = evening({"Ortensia Blu": 2, "Lelio Verdi": 3})
+    staff_user("door", "Door staff", "check_in_reservation")
+    context, page = open_door(browser, live_server, "door", door_name="Foyer")
+
+    def check_in_with(handler, name):
+        """Check `name`'s party in online, the check-in's request going through `handler`."""
+        page.route("**/admin/checkin/check-in/", handler)
+        scan(page, tickets[name][1])
+        page.click("[data-result][data-state=valid] [data-admit]")
+        # No answer: the door admits the party on the phone, under the check-in's own nonce.
+        page.wait_for_selector("[data-result][data-offline][data-state=checked_in]")
+        page.unroute("**/admin/checkin/check-in/")
+        assert (
+            page.locator("[data-network]").inner_text().endswith("Check-ins waiting to be sent: 1.")
+        )
+        page.evaluate("window.dispatchEvent(new Event('online'))")
+        page.wait_for_selector("[data-network]:has-text('Check-ins sent: 1.')")
+
+    # The request never reached the server: the queued admission checks the party in.
+    check_in_with(lambda route: route.abort("connectionreset"), "Lelio Verdi")
+    assert Reservation.objects.get(name="Lelio Verdi").checked_in_door == "Foyer"
+
+    # The server checked the party in and the answer was lost: the queued admission is the
+    # same one, not a second.
+    def answer_lost(route):
+        route.fetch()
+        route.abort("connectionreset")
+
+    check_in_with(answer_lost, "Ortensia Blu")
+
+    assert not OfflineCheckIn.objects.conflicts().exists()
+    assert OfflineCheckIn.objects.filter(outcome=OfflineOutcome.RECORDED).count() == 2
+    assert Reservation.objects.filter(checked_in_at__isnull=False).count() == 2
+    context.close()

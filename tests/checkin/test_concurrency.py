@@ -16,10 +16,10 @@ from tests.website.factories import ensure_home_page, make_show, make_show_index
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def check_in(performance, code):
+def check_in(performance, code, nonce=None):
     """The door's answer to a scan: the admission, or the check of the refusal."""
     try:
-        return services.check_in(performance, by=None, code=code)
+        return services.check_in(performance, by=None, code=code, nonce=nonce)
     except services.NotAdmitted as refusal:
         return refusal.check
 
@@ -105,3 +105,28 @@ def test_a_queue_arriving_while_another_door_checks_the_party_in_online_admits_t
         assert offline.outcome == OfflineOutcome.ADMITTED_TWICE
     else:
         assert (online.state, offline.outcome) == ("already_checked_in", OfflineOutcome.RECORDED)
+
+
+def test_a_check_in_and_its_own_queued_admission_arriving_at_once_are_one_admission():
+    # The door's check-in got no answer and the door sent the same admission from its queue
+    # while the server was still making the first.
+    show = make_show(make_show_index(ensure_home_page()))
+    performance = make_performance(show, days_from_now=0.2)
+    issued = book_and_confirm(performance, seats=2)
+    token = ticket_token(issued.reservation.ticket_nonce)
+    nonce = uuid.uuid4()
+
+    for _ in range(5):
+        results = run_at_once(
+            [
+                lambda: check_in(performance, token, nonce=nonce),
+                lambda: admit_offline(performance, issued.reservation, nonce=nonce),
+            ]
+        )
+
+        assert results[1].outcome == OfflineOutcome.RECORDED
+        assert not OfflineCheckIn.objects.conflicts().exists()
+        assert ModelLogEntry.objects.filter(action=services.CHECK_IN_ACTION).count() == 1
+        services.undo_check_in(issued.reservation.pk, by=None, reason="Again")
+        OfflineCheckIn.objects.all().delete()
+        ModelLogEntry.objects.filter(action=services.CHECK_IN_ACTION).delete()

@@ -27,6 +27,7 @@ pytestmark = pytest.mark.django_db
 DOOR_LIST = "/admin/checkin/list/"
 GUEST_LIST = "/admin/checkin/guest-list/"
 SYNC = "/admin/checkin/sync/"
+CHECK_IN = "/admin/checkin/check-in/"
 CONFLICTS = "/admin/door-conflicts/"
 
 
@@ -255,6 +256,62 @@ def test_a_party_checked_in_online_then_admitted_offline_is_a_conflict(
     answer = post(door, SYNC, {"check_ins": [queued(reservation, door="Garden")]})
     assert answer.json()["results"][0]["outcome"] == "admitted_twice"
     assert OfflineCheckIn.objects.conflicts().get().earlier_door == "Foyer"
+
+
+def test_a_check_in_whose_answer_was_lost_and_its_queued_admission_are_one_admission(
+    door, door_user, performance
+):
+    # The door sent the check-in with its nonce; the server made it, the answer never came
+    # back, so the door admitted the party offline under the same nonce.
+    reservation, token = confirmed(performance, seats=2)
+    nonce = uuid.uuid4()
+    online = post(
+        door,
+        CHECK_IN,
+        {"performance": performance.pk, "code": token, "door": "Foyer", "nonce": str(nonce)},
+    )
+    assert online.json()["state"] == "checked_in"
+    reservation.refresh_from_db()
+    checked_in_at = reservation.checked_in_at
+
+    answer = post(door, SYNC, {"check_ins": [queued(reservation, nonce=nonce, door="Foyer")]})
+
+    assert answer.json()["results"][0]["outcome"] == "recorded"
+    assert not OfflineCheckIn.objects.conflicts().exists()
+    reservation.refresh_from_db()
+    assert (reservation.checked_in_at, reservation.checked_in_nonce) == (checked_in_at, nonce)
+    assert ModelLogEntry.objects.filter(action=services.CHECK_IN_ACTION).count() == 1
+    # Sent again, the same answer.
+    again = post(door, SYNC, {"check_ins": [queued(reservation, nonce=nonce)]})
+    assert again.json()["results"][0]["outcome"] == "recorded"
+    assert OfflineCheckIn.objects.count() == 1
+
+
+def test_a_queued_admission_under_its_own_nonce_after_an_undo_checks_the_party_in_again(
+    door, door_user, performance
+):
+    reservation, _ = confirmed(performance)
+    nonce = uuid.uuid4()
+    services.check_in(performance, by=door_user, reservation_id=reservation.pk, nonce=nonce)
+    services.undo_check_in(reservation.pk, by=door_user, reason="Wrong party")
+    reservation.refresh_from_db()
+    assert (reservation.checked_in_at, reservation.checked_in_nonce) == (None, None)
+
+    answer = post(door, SYNC, {"check_ins": [queued(reservation, nonce=nonce)]})
+    assert answer.json()["results"][0]["outcome"] == "recorded"
+    reservation.refresh_from_db()
+    assert reservation.is_checked_in
+
+
+def test_a_check_in_with_a_malformed_nonce_is_refused_and_admits_nobody(door, performance):
+    reservation, token = confirmed(performance)
+    response = post(
+        door, CHECK_IN, {"performance": performance.pk, "code": token, "nonce": "not-a-uuid"}
+    )
+    assert response.status_code == 400
+    assert "UUID" in response.json()["message"]
+    reservation.refresh_from_db()
+    assert not reservation.is_checked_in
 
 
 def test_a_ticket_cancelled_while_the_door_was_offline_is_reported(door, performance):

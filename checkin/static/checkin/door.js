@@ -169,12 +169,9 @@
         cue(false);
     }
 
-    // The offline decision on a ticket (request {code}) or a looked-up party ({reservation}).
-    async function checkOffline(request) {
-        if (!store.list(performance)) {
-            showError({ message: text.statusNoList });
-            return;
-        }
+    // The party of a ticket (request {code}) or of a looked-up party ({reservation}) on the
+    // door list; null when the list does not have them.
+    async function findOffline(request) {
         let party = null;
         if (request.code) {
             try {
@@ -188,7 +185,33 @@
         if (party) {
             known.set(party.id, party);
         }
-        showDecision(store.decide(performance, party));
+        return party;
+    }
+
+    // The offline decision on a ticket or a looked-up party.
+    async function checkOffline(request) {
+        if (!store.list(performance)) {
+            showError({ message: text.statusNoList });
+            return;
+        }
+        showDecision(store.decide(performance, await findOffline(request)));
+    }
+
+    // A check-in that got no answer: the server may have made it or not. The door decides
+    // offline, and a party the list admits is admitted under the check-in's own nonce, so
+    // that if the server did make it, it takes the queued admission for the same one.
+    async function checkInAfterDrop(request, nonce) {
+        const party = store.list(performance) ? await findOffline(request) : null;
+        if (!party) {
+            showError({ message: text.connectionDropped });
+            return;
+        }
+        const decision = store.decide(performance, party);
+        if (decision.state === "valid") {
+            admitOffline(party, nonce);
+        } else {
+            showDecision(decision);
+        }
     }
 
     function showDecision(decision) {
@@ -222,8 +245,8 @@
         cue(decision.state === "valid");
     }
 
-    function admitOffline(party) {
-        store.admit(performance, party);
+    function admitOffline(party, nonce) {
+        store.admit(performance, party, { nonce });
         showResult("checked_in", true);
         message.textContent = party.admitted;
         admit.hidden = true;
@@ -280,14 +303,16 @@
         }
         busy = true;
         admit.disabled = true;
+        // This admission's id, kept if it has to be queued (checkInAfterDrop).
+        const nonce = crypto.randomUUID();
         try {
-            // A retry after a dropped connection gets the check-in that already happened.
-            show(await post(text.checkInUrl, { performance, door: store.doorName(), ...current }));
+            show(await post(text.checkInUrl, {
+                performance, door: store.doorName(), nonce, ...current,
+            }));
         } catch (error) {
             if (noAnswer(error)) {
-                // Whether the server heard the check-in is unknown: decide again, offline.
                 goOffline();
-                showError({ message: text.connectionDropped });
+                await checkInAfterDrop(current, nonce);
             } else {
                 showError(error);
             }

@@ -151,15 +151,16 @@ window.DoorOffline = (() => {
         return { state: "valid", party };
     }
 
-    // Admit a party offline: remembered on this device and queued for the server.
-    function admit(performance, party, now = new Date()) {
+    // Admit a party offline: remembered on this device and queued for the server, under
+    // `nonce` when the admission already has one (a check-in sent that got no answer).
+    function admit(performance, party, { nonce = crypto.randomUUID(), now = new Date() } = {}) {
         const at = now.toISOString();
         const admitted = admittedHere(performance);
         admitted[party.id] = { at, seats: party.seats };
         write(admittedKey(performance), admitted);
         const items = queue();
         items.push({
-            nonce: crypto.randomUUID(),
+            nonce,
             performance,
             reservation: party.id,
             admitted_at: at,
