@@ -21,6 +21,7 @@ from wagtail.permission_policies.pages import PagePermissionPolicy
 from booking import feeds, services
 from booking.models import Performance, Reservation, ReservationStatus, WaitingListPlace
 from booking.tickets import absolute_url
+from booking.viewsets import local_datetime
 from website.models import CompanySettings, ShowIndexPage, ShowPage
 
 
@@ -195,7 +196,7 @@ class OfferSeatsView(ReservationActionView):
 
     def perform(self, form):
         place = services.offer_seats(self.object.pk, by=self.request.user)
-        deadline = date_format(timezone.localtime(place.offer_expires_at), "D j M Y, H:i")
+        deadline = local_datetime(place.offer_expires_at)
         return _(
             "Seats offered to %(name)s (%(reference)s) until %(deadline)s; the email is on its way."
         ) % {"name": place.name, "reference": place.reference, "deadline": deadline}

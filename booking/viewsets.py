@@ -52,15 +52,16 @@ def last_email(reservation):
     return f"{reservation.last_email_kind_display}: {reservation.last_email_status_display}"
 
 
-# A start as the admin shows it everywhere (the door, the dashboard): weekday and month in the
-# active language, the theatre's 24-hour clock; short enough for one line in a listing.
-START_FORMAT = "D j M Y, H:i"
+def local_datetime(moment):
+    """A moment as the box office's screens show it: in the theatre's time zone, weekday and
+    month in the active language, a 24-hour clock; short enough for one line in a listing:
+    "Tue 15 Jan 2030, 20:30", "Mar 15 Gen 2030, 20:30"."""
+    return date_format(timezone.localtime(moment), "D j M Y, H:i")
 
 
 def local_start(performance):
-    """When a performance starts, in the theatre's time zone and in the active language:
-    "Tue 15 Jan 2030, 20:30", "Mar 15 Gen 2030, 20:30"."""
-    return date_format(timezone.localtime(performance.starts_at), START_FORMAT)
+    """When a performance starts (local_datetime)."""
+    return local_datetime(performance.starts_at)
 
 
 def place_in_line(place):
@@ -72,7 +73,7 @@ def waiting_list_state(place):
     """Joining, on the waiting list, or offered seats: until when, or since when not."""
     if place.status != ReservationStatus.OFFERED:
         return place.get_status_display()
-    deadline = date_format(timezone.localtime(place.offer_expires_at), "D j M Y, H:i")
+    deadline = local_datetime(place.offer_expires_at)
     if place.offer_has_lapsed():
         return _("Offer lapsed at %(deadline)s") % {"deadline": deadline}
     return _("Seats offered until %(deadline)s") % {"deadline": deadline}
@@ -723,7 +724,7 @@ class GroupRequestEditView(EditView):
 def handled(group_request):
     if group_request.handled_at is None:
         return "—"
-    return date_format(timezone.localtime(group_request.handled_at), "D j M Y, H:i")
+    return local_datetime(group_request.handled_at)
 
 
 class GroupRequestViewSet(SnippetViewSet):

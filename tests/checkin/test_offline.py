@@ -20,6 +20,7 @@ from checkin import services
 from checkin.door_list import open_box
 from checkin.models import OfflineCheckIn, OfflineOutcome
 from tests.booking.factories import book, book_and_confirm, make_performance
+from tests.checkin.test_door import post
 from tests.staff import main_menu_names, staff
 
 pytestmark = pytest.mark.django_db
@@ -57,15 +58,6 @@ def confirmed(performance, **kwargs):
 
 def get(client, url, **params):
     return client.get(url, params, HTTP_X_REQUESTED_WITH="XMLHttpRequest")
-
-
-def post(client, url, body):
-    return client.post(
-        url,
-        json.dumps(body),
-        content_type="application/json",
-        HTTP_X_REQUESTED_WITH="XMLHttpRequest",
-    )
 
 
 def queued(reservation, *, nonce=None, at=None, door="Side door"):

@@ -77,16 +77,19 @@
         return response;
     }
 
+    // Every request is so marked: Wagtail answers a refused admin request so marked with 403,
+    // not a login page.
+    const AS_DOOR = { "X-Requested-With": "XMLHttpRequest" };
+
+    async function get(url) {
+        return send(url, { credentials: "same-origin", headers: AS_DOOR });
+    }
+
     async function post(url, body) {
         const response = await send(url, {
             method: "POST",
             credentials: "same-origin",
-            headers: {
-                "Content-Type": "application/json",
-                "X-CSRFToken": csrfToken,
-                // Wagtail answers refused admin requests so marked with 403, not a login page.
-                "X-Requested-With": "XMLHttpRequest",
-            },
+            headers: { ...AS_DOOR, "Content-Type": "application/json", "X-CSRFToken": csrfToken },
             body: JSON.stringify(body),
         });
         goOnline();
@@ -373,10 +376,7 @@
 
     async function searchServer(query) {
         const url = `${text.searchUrl}?performance=${performance}&q=${encodeURIComponent(query)}`;
-        const response = await send(url, {
-            credentials: "same-origin",
-            headers: { "X-Requested-With": "XMLHttpRequest" },
-        });
+        const response = await get(url);
         return response.ok ? (await response.json()).results : [];
     }
 
@@ -561,11 +561,7 @@
     }
 
     async function refreshList() {
-        const url = `${text.listUrl}?performance=${performance}`;
-        const response = await send(url, {
-            credentials: "same-origin",
-            headers: { "X-Requested-With": "XMLHttpRequest" },
-        });
+        const response = await get(`${text.listUrl}?performance=${performance}`);
         goOnline(); // an answer, whatever it says: the server is reachable
         if (response.ok) {
             const data = await response.json();
@@ -618,12 +614,8 @@
     const carryButton = $("[data-carry-guest-list]");
     if (carryButton && text.guestListUrl) {
         carryButton.addEventListener("click", async () => {
-            const url = `${text.guestListUrl}?performance=${performance}`;
             try {
-                const response = await send(url, {
-                    credentials: "same-origin",
-                    headers: { "X-Requested-With": "XMLHttpRequest" },
-                });
+                const response = await get(`${text.guestListUrl}?performance=${performance}`);
                 if (!response.ok) {
                     throw Object.assign(new Error(`HTTP ${response.status}`), { status: response.status });
                 }

@@ -29,6 +29,10 @@ function isDoorPage(url) {
     return url.origin === self.location.origin && url.pathname === DOOR_URL;
 }
 
+function isStaticFile(url) {
+    return url.origin === self.location.origin && url.pathname.startsWith(STATIC_URL);
+}
+
 // The door page: the network's copy while there is a network, kept for later; without one,
 // or when the application behind nginx is down (a 5xx), the copy of this performance's page,
 // else of the last performance opened. A redirect (to the login page, say) is passed on and
@@ -77,7 +81,7 @@ self.addEventListener("fetch", (event) => {
     const url = new URL(request.url);
     if (request.mode === "navigate" && isDoorPage(url)) {
         event.respondWith(doorPage(request));
-    } else if (url.origin === self.location.origin && url.pathname.startsWith(STATIC_URL)) {
+    } else if (isStaticFile(url)) {
         event.respondWith(staticFile(request));
     }
 });
@@ -95,10 +99,7 @@ self.addEventListener("message", (event) => {
         if (response.ok && !response.redirected) {
             await keepDoorPage(cache, keep, response);
         }
-        const staticFiles = (files || []).filter((file) => {
-            const url = new URL(file);
-            return url.origin === self.location.origin && url.pathname.startsWith(STATIC_URL);
-        });
+        const staticFiles = (files || []).filter((file) => isStaticFile(new URL(file)));
         await Promise.all(staticFiles.map(async (file) => {
             if (!(await cache.match(file))) {
                 await cache.add(file).catch(() => null);
