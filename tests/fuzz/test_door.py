@@ -51,6 +51,12 @@ class Row:
 
 
 SCAN = [("performance", Row("tonight")), ("code", Row("valid", "code"))]
+# A check-in as door.js sends it: at a named door, under its nonce.
+SCAN_AT_DOOR = {
+    **dict(SCAN),
+    "door": "Main entrance",
+    "nonce": "9b0e3d5c-1a2f-4e6b-8c7d-5f4a3b2c1d0e",
+}
 # A check-in an offline door queued, as door_offline.js sends it.
 QUEUED = {
     "nonce": "2f1c7e0a-5b7d-4c1e-9a57-0d3c1f6f2b11",
@@ -186,6 +192,7 @@ class DoorFuzzTest(TestCase):
         url=st.sampled_from([PREVIEW, CHECK_IN]),
         fields=st.one_of(
             request_fields(dict(SCAN)),
+            request_fields(SCAN_AT_DOOR),
             request_fields({"performance": Row("tonight"), "reservation": Row("valid")}),
         ),
         body=bodies,
